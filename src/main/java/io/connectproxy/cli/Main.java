@@ -1,6 +1,32 @@
 package io.connectproxy.cli;
 
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code java -jar proxy-fat.jar [envoy|dev] [flags]}: picks the mode by the first argument (proxy when it is a
+ * flag) and ends the process with the mode's exit code.
+ */
 public final class Main {
+    private Main() {
+    }
+
     public static void main(String[] args) {
+        List<String> list = Arrays.asList(args);
+        Mode mode;
+        List<String> rest;
+        if (!list.isEmpty() && list.get(0).equals("envoy")) {
+            mode = new EnvoyMode();
+            rest = list.subList(1, list.size());
+        } else if (!list.isEmpty() && list.get(0).equals("dev")) {
+            mode = new DevMode();
+            rest = list.subList(1, list.size());
+        } else {
+            mode = new ProxyMode();
+            rest = list;
+        }
+        int code = mode.run(rest, System.getenv(), System.out, System.err);
+        System.out.flush();
+        System.exit(code);
     }
 }
