@@ -1,0 +1,97 @@
+package io.connectproxy.inbound;
+
+import io.connectproxy.consul.AgentClient;
+import io.connectproxy.consul.wire.AuthorizeRequest;
+import io.connectproxy.consul.wire.AuthorizeResult;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * Answers "may this client connect to the proxied service?" with an agent {@code authorize} call, cached per
+ * client SPIFFE id. Consul's own proxy calls the agent on every connection with no timeout; here the common case
+ * costs no round-trip, a miss is bounded by {@code timeout}, concurrent misses for one client share one call, and
+ * an agent that is down leaves cached answers usable (stale ones included) while an unknown client is denied.
+ * <p>
+ * Entries are dropped by {@link #invalidateAll()} when intentions or roots change, and refreshed after
+ * {@code maxAge} so a missed invalidation cannot keep a stale allow for ever. One instance per inbound verticle
+ * instance (one event loop): no locking.
+ */
+public final class Authorizer {
+    private final AgentClient agent;
+    private final String target;
+    private final Duration timeout;
+    private final long maxAgeNanos;
+    private final LongSupplier clock;
+    private final Map<String, Entry> cache = new HashMap<>();
+    private final Map<String, Future<AuthzDecision>> inFlight = new HashMap<>();
+    private long generation;
+
+    private record Entry(AuthorizeResult result, long fetchedAt, long generation) {
+    }
+
+    public Authorizer(AgentClient agent, String target, Duration timeout, Duration maxAge) {
+        this(agent, target, timeout, maxAge, System::nanoTime);
+    }
+
+    Authorizer(AgentClient agent, String target, Duration timeout, Duration maxAge, LongSupplier clock) {
+        this.agent = agent;
+        this.target = target;
+        this.timeout = timeout;
+        this.maxAgeNanos = maxAge.toNanos();
+        this.clock = clock;
+    }
+
+    public String target() {
+        return target;
+    }
+
+    public Future<AuthzDecision> authorize(String clientUri, String clientSerial) {
+        Entry cached = cache.get(clientUri);
+        long now = clock.getAsLong();
+        if (cached != null && now - cached.fetchedAt < maxAgeNanos) {
+            return Future.succeededFuture(decision(cached.result, true));
+        }
+        Future<AuthzDecision> pending = inFlight.get(clientUri);
+        if (pending != null) {
+            return pending;
+        }
+        Promise<AuthzDecision> promise = Promise.promise();
+        inFlight.put(clientUri, promise.future());
+        long askedInGeneration = generation;
+        agent.authorize(new AuthorizeRequest(target, clientUri, clientSerial), timeout).onComplete(ar -> {
+            inFlight.remove(clientUri);
+            if (ar.succeeded()) {
+                if (askedInGeneration == generation) {
+                    cache.put(clientUri, new Entry(ar.result(), clock.getAsLong(), generation));
+                }
+                promise.complete(decision(ar.result(), false));
+            } else if (cached != null) {
+                // agent unreachable but we decided for this client before: keep serving that answer
+                promise.complete(decision(cached.result, true));
+            } else {
+                promise.complete(AuthzDecision.agentUnavailable(ar.cause().getMessage()));
+            }
+        });
+        return promise.future();
+    }
+
+    /** Intentions or roots changed: every cached answer may be wrong now. */
+    public void invalidateAll() {
+        generation++;
+        cache.clear();
+    }
+
+    /** Cached answers, for tests and diagnostics. */
+    public int size() {
+        return cache.size();
+    }
+
+    private static AuthzDecision decision(AuthorizeResult r, boolean fromCache) {
+        return new AuthzDecision(r.authorized(), r.reason(), fromCache, false);
+    }
+}

@@ -1,0 +1,109 @@
+package io.connectproxy.inbound;
+
+import io.connectproxy.consul.AgentClient;
+import io.connectproxy.consul.AgentSettings;
+import io.connectproxy.testsupport.Fixtures;
+import io.connectproxy.testsupport.ScriptedAgent;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@ExtendWith(VertxExtension.class)
+class AuthorizerTest {
+    private static final String PATH = "/v1/agent/connect/authorize";
+    private static final String WEB = "spiffe://td.consul/ns/default/dc/dc1/svc/web";
+    private static final String OTHER = "spiffe://td.consul/ns/default/dc/dc1/svc/other";
+
+    private ScriptedAgent agent;
+    private final AtomicLong now = new AtomicLong();
+    private Authorizer authorizer;
+
+    @BeforeEach
+    void start(Vertx vertx, VertxTestContext ctx) {
+        ScriptedAgent.start(vertx).onComplete(ctx.succeeding(a -> {
+            agent = a;
+            AgentClient client = AgentClient.create(vertx, AgentSettings.local(a.addr()));
+            authorizer = new Authorizer(client, "pong", Duration.ofMillis(500), Duration.ofSeconds(60), now::get);
+            ctx.completeNow();
+        }));
+    }
+
+    private long calls() {
+        return agent.seen().stream().filter(s -> s.path().equals(PATH)).count();
+    }
+
+    @Test
+    @Timeout(value = 10, timeUnit = TimeUnit.SECONDS)
+    void cachesPerClientAndSharesConcurrentMisses(VertxTestContext ctx) {
+        agent.answer(PATH, Fixtures.text("authorize-allow.json"), 0, null);
+        Future<AuthzDecision> a = authorizer.authorize(WEB, "01");
+        Future<AuthzDecision> b = authorizer.authorize(WEB, "01");
+        Future.all(a, b).compose(v -> authorizer.authorize(WEB, "01")).onComplete(ctx.succeeding(c -> ctx.verify(() -> {
+            assertTrue(a.result().allowed());
+            assertTrue(c.allowed());
+            assertTrue(c.fromCache());
+            assertEquals(1, calls(), "one agent call for three authorizations");
+            ctx.completeNow();
+        })));
+    }
+
+    @Test
+    @Timeout(value = 10, timeUnit = TimeUnit.SECONDS)
+    void denyIsCachedAndInvalidationAsksAgain(VertxTestContext ctx) {
+        agent.answer(PATH, Fixtures.text("authorize-deny.json"), 0, null);
+        authorizer.authorize(WEB, "01").compose(d1 -> {
+            ctx.verify(() -> {
+                assertFalse(d1.allowed());
+                assertTrue(d1.reason().contains("Matched L4 intention"));
+            });
+            agent.answer(PATH, Fixtures.text("authorize-allow.json"), 0, null);
+            return authorizer.authorize(WEB, "01");
+        }).compose(d2 -> {
+            ctx.verify(() -> assertFalse(d2.allowed(), "still the cached deny"));
+            authorizer.invalidateAll();
+            return authorizer.authorize(WEB, "01");
+        }).onComplete(ctx.succeeding(d3 -> ctx.verify(() -> {
+            assertTrue(d3.allowed());
+            assertEquals(2, calls());
+            ctx.completeNow();
+        })));
+    }
+
+    @Test
+    @Timeout(value = 10, timeUnit = TimeUnit.SECONDS)
+    void hungAgentDeniesUnknownClientWithinTimeoutButServesKnownOnes(VertxTestContext ctx) {
+        agent.answer(PATH, Fixtures.text("authorize-allow.json"), 0, null);
+        authorizer.authorize(WEB, "01").compose(first -> {
+            agent.hang(PATH);
+            now.addAndGet(Duration.ofMinutes(5).toNanos()); // the cached entry is past its max age
+            long t0 = System.nanoTime();
+            return Future.all(authorizer.authorize(WEB, "01"), authorizer.authorize(OTHER, "02")).map(all -> {
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                ctx.verify(() -> assertTrue(ms < 2500, "took " + ms + " ms"));
+                return all;
+            });
+        }).onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+            AuthzDecision known = all.resultAt(0);
+            AuthzDecision unknown = all.resultAt(1);
+            assertTrue(known.allowed(), "a client decided before keeps its answer while the agent is down");
+            assertTrue(known.fromCache());
+            assertFalse(unknown.allowed());
+            assertTrue(unknown.error());
+            assertTrue(unknown.reason().startsWith("authorization unavailable, denying:"), unknown.reason());
+            ctx.completeNow();
+        })));
+    }
+}
