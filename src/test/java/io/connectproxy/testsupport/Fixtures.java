@@ -36,8 +36,9 @@ public final class Fixtures {
         return new JsonArray(text(name));
     }
 
+    /** {@code name} with or without its {@code .json} suffix. */
     public static String text(String name) {
-        return read(dir().resolve(name));
+        return read(dir().resolve(name.contains(".") ? name : name + ".json"));
     }
 
     public static String text(String version, String name) {
