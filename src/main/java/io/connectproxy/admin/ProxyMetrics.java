@@ -1,0 +1,124 @@
+package io.connectproxy.admin;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Every counter and gauge the proxy keeps, in one place, so names and labels stay consistent and the admin
+ * endpoint can expose them all. Verticles call these methods; they never create meters themselves. Counting
+ * happens per connection (open, close, rejection), never per byte chunk.
+ */
+public final class ProxyMetrics {
+    private static final String PREFIX = "connect_proxy_";
+
+    private final MeterRegistry registry;
+    private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
+
+    public ProxyMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** Metrics that go nowhere but can still be read back (tests, modes without an admin endpoint). */
+    public static ProxyMetrics inMemory() {
+        return new ProxyMetrics(new SimpleMeterRegistry());
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    // ---- connections --------------------------------------------------------------------------------------
+
+    /** A proxied connection was established (listener: "public" or "upstream:<name>"). */
+    public void connectionOpened(String listener) {
+        registry.counter(PREFIX + "connections_total", Tags.of("listener", listener)).increment();
+        gauge("connections_active", Tags.of("listener", listener)).incrementAndGet();
+    }
+
+    /** A proxied connection ended; bytes are from the client's point of view. */
+    public void connectionClosed(String listener, long bytesFromClient, long bytesToClient) {
+        gauge("connections_active", Tags.of("listener", listener)).decrementAndGet();
+        registry.counter(PREFIX + "bytes_total", Tags.of("listener", listener, "direction", "in"))
+                .increment(bytesFromClient);
+        registry.counter(PREFIX + "bytes_total", Tags.of("listener", listener, "direction", "out"))
+                .increment(bytesToClient);
+    }
+
+    /** A connection was refused before anything was forwarded (handshake, identity, authorization, app down). */
+    public void rejected(String listener, String reason) {
+        registry.counter(PREFIX + "rejections_total", Tags.of("listener", listener, "reason", reason)).increment();
+    }
+
+    public void handshakeFailed(String listener, String reason) {
+        registry.counter(PREFIX + "tls_handshake_failures_total", Tags.of("listener", listener, "reason", reason))
+                .increment();
+    }
+
+    /** result: allow, deny or error. */
+    public void authorization(String result) {
+        registry.counter(PREFIX + "authz_total", Tags.of("result", result)).increment();
+    }
+
+    // ---- upstreams ----------------------------------------------------------------------------------------
+
+    public void upstreamDialFailed(String upstream, String reason) {
+        registry.counter(PREFIX + "upstream_dial_failures_total", Tags.of("upstream", upstream, "reason", reason))
+                .increment();
+    }
+
+    public void upstreamDialRetried(String upstream) {
+        registry.counter(PREFIX + "upstream_dial_retries_total", Tags.of("upstream", upstream)).increment();
+    }
+
+    public void healthyEndpoints(String destination, int count) {
+        gauge("upstream_healthy_endpoints", Tags.of("destination", destination)).set(count);
+    }
+
+    // ---- control plane ------------------------------------------------------------------------------------
+
+    public void watchError(String watch) {
+        registry.counter(PREFIX + "watch_errors_total", Tags.of("watch", watch)).increment();
+    }
+
+    public void configReloaded() {
+        registry.counter(PREFIX + "config_reloads_total").increment();
+    }
+
+    public void leafExpiresAt(long epochSecond) {
+        AtomicLong expiry = gauges.computeIfAbsent("leaf_expiry", k -> {
+            AtomicLong v = new AtomicLong();
+            Gauge.builder(PREFIX + "leaf_expiry_seconds", v,
+                    x -> x.get() - System.currentTimeMillis() / 1000.0)
+                    .description("seconds until the leaf certificate expires").register(registry);
+            return v;
+        });
+        expiry.set(epochSecond);
+    }
+
+    /** Current value of a counter, 0 when it was never incremented (tests, /ready diagnostics). */
+    public double count(String name, String... tags) {
+        var c = registry.find(PREFIX + name).tags(tags).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    private AtomicLong gauge(String name, Tags tags) {
+        String key = name + tags;
+        return gauges.computeIfAbsent(key, k -> {
+            AtomicLong v = new AtomicLong();
+            Gauge.builder(PREFIX + name, v, AtomicLong::get).tags(tags).register(registry);
+            return v;
+        });
+    }
+
+    /** Current value of a gauge (tests). */
+    public long gaugeValue(String name, String... tags) {
+        AtomicLong v = gauges.get(name + Tags.of(tags));
+        return v == null ? 0 : v.get();
+    }
+}
