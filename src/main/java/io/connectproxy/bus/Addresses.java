@@ -12,15 +12,15 @@ public final class Addresses {
     public static final String IDENTITY = "connect-proxy.identity";
     /** Request/reply: answers with the latest {@code identity.TlsIdentity}, or fails with 404 if none yet. */
     public static final String IDENTITY_CURRENT = "connect-proxy.identity.current";
-    /** Prefix: {@code ENDPOINTS_PREFIX + upstreamKey} publishes the endpoint set of one upstream. */
-    public static final String ENDPOINTS_PREFIX = "connect-proxy.endpoints.";
+    /** Publishes {@code upstream.EndpointSet} (it carries its destination key) each time a set changes. */
+    public static final String ENDPOINTS = "connect-proxy.endpoints";
+    /** Request/reply: body = destination key; answers with the latest {@code upstream.EndpointSet} (maybe empty). */
+    public static final String ENDPOINTS_CURRENT = "connect-proxy.endpoints.current";
+    /** Send: body = destination key; a dial failed, re-read that destination now (prepared queries poll). */
+    public static final String ENDPOINTS_REFRESH = "connect-proxy.endpoints.refresh";
     /** Publishes an invalidation when intentions or roots change, so authorization caches drop entries. */
     public static final String AUTHZ_INVALIDATE = "connect-proxy.authz.invalidate";
 
     private Addresses() {
-    }
-
-    public static String endpoints(String upstreamKey) {
-        return ENDPOINTS_PREFIX + upstreamKey;
     }
 }

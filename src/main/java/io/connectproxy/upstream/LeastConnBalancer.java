@@ -10,7 +10,7 @@ import java.util.Map;
  * Prefers the endpoint with the fewest open connections from this listener instance; ties are broken round-robin
  * so that an idle set still spreads load.
  */
-public final class LeastConnBalancer implements Balancer {
+public final class LeastConnBalancer implements LoadBalancer {
     private final Map<String, Integer> active = new HashMap<>();
     private final RoundRobinBalancer tieBreak = new RoundRobinBalancer();
 

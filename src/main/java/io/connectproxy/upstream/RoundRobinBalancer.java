@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Starts each connection at the next endpoint; on failure the retry continues around the ring. */
-public final class RoundRobinBalancer implements Balancer {
+public final class RoundRobinBalancer implements LoadBalancer {
     private int next;
 
     @Override

@@ -6,7 +6,7 @@ import java.util.List;
  * Decides in which order the endpoints are tried for one new connection; the listener walks that order until
  * one dial succeeds. One instance per listener verticle (per event loop), so implementations need no locking.
  */
-public interface Balancer {
+public interface LoadBalancer {
 
     /** The endpoints in the order to try them. Never modifies the input. */
     List<Endpoint> order(List<Endpoint> endpoints);
@@ -19,7 +19,7 @@ public interface Balancer {
     default void closed(Endpoint endpoint) {
     }
 
-    static Balancer create(String name) {
+    static LoadBalancer create(String name) {
         return switch (name) {
             case "least_conn" -> new LeastConnBalancer();
             case "round_robin" -> new RoundRobinBalancer();

@@ -12,14 +12,14 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-class BalancerTest {
+class LoadBalancerTest {
     private static final Endpoint A = new Endpoint("127.0.0.1", 1, "echo", "dc1", "a");
     private static final Endpoint B = new Endpoint("127.0.0.1", 2, "echo", "dc1", "b");
     private static final Endpoint C = new Endpoint("127.0.0.1", 3, "echo", "dc1", "c");
 
     @Test
     void roundRobinSpreadsEvenlyAndKeepsTheRestAsFallbacks() {
-        Balancer rr = Balancer.create("round_robin");
+        LoadBalancer rr = LoadBalancer.create("round_robin");
         Map<Endpoint, Integer> first = new HashMap<>();
         for (int i = 0; i < 300; i++) {
             List<Endpoint> order = rr.order(List.of(A, B, C));
@@ -32,7 +32,7 @@ class BalancerTest {
 
     @Test
     void leastConnPrefersTheIdlest() {
-        LeastConnBalancer lc = (LeastConnBalancer) Balancer.create("least_conn");
+        LeastConnBalancer lc = (LeastConnBalancer) LoadBalancer.create("least_conn");
         lc.opened(A);
         lc.opened(A);
         lc.opened(B);
@@ -46,7 +46,7 @@ class BalancerTest {
 
     @Test
     void unknownBalancerNamesTheValue() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Balancer.create("random"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LoadBalancer.create("random"));
         assertEquals("balancer: must be round_robin or least_conn, got random", e.getMessage());
     }
 
