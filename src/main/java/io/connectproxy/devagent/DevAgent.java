@@ -49,19 +49,13 @@ public final class DevAgent {
     /** Creates the agent, registers {@code options.services()} and binds the HTTP API. */
     public static Future<DevAgent> start(Vertx vertx, DevAgentOptions options) {
         Context context = vertx.getOrCreateContext();
-        Promise<DevAgent> started = Promise.promise();
-        context.runOnContext(v -> {
-            DevAgent agent;
-            try {
-                agent = new DevAgent(vertx, context, options);
+        // generating the first CA key pair (and loading the crypto classes) takes long enough to trip the
+        // blocked-event-loop warning on a cold JVM
+        return context.executeBlocking(() -> new DevAgent(vertx, context, options))
+            .compose(agent -> agent.onContext(() -> {
                 agent.registerAll(options.services());
-            } catch (RuntimeException e) {
-                started.fail(e);
-                return;
-            }
-            agent.bind().map(agent).onComplete(started);
-        });
-        return started.future();
+                return agent.bind().map(agent);
+            }));
     }
 
     private void registerAll(JsonArray services) {
