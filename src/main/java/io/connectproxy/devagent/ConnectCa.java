@@ -63,6 +63,10 @@ final class ConnectCa {
      * cached leaf re-signed by the new root, all at one index.
      */
     void reconfigure(JsonObject config) {
+        if (config.containsKey("PrivateKey") || config.containsKey("RootCert")) {
+            // a user-supplied root would need key parsing and validation the dev agent has no use for
+            throw ApiException.badRequest("the dev agent does not accept a PrivateKey or RootCert; it generates its roots");
+        }
         Duration newTtl = leafTtl;
         Object ttlValue = config.getValue("LeafCertTTL");
         if (ttlValue != null) {

@@ -127,7 +127,10 @@ public final class DevAgent {
 
     /** Stops listening and cancels every timer (leaf renewal, TTL checks). */
     public Future<Void> close() {
-        return stopListening().andThen(ar -> context.runOnContext(v -> state.close()));
+        return stopListening().eventually(() -> onContext(() -> {
+            state.close();
+            return Future.succeededFuture();
+        }));
     }
 
     private Future<Void> bind() {

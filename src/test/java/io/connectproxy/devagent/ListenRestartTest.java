@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ListenRestartTest {
 
     @Test
-    void agentComesBackOnTheSamePortWithItsState(Vertx vertx) {
+    void agentComesBackOnTheSamePortWithItsState(Vertx vertx) throws Exception {
         DevAgent agent = await(DevAgent.start(vertx, DevAgentOptions.defaults().withServices(Scenario.all())));
         try {
             AgentHttp http = new AgentHttp(agent);
@@ -32,7 +32,15 @@ class ListenRestartTest {
             assertEquals("127.0.0.1:" + port, agent.httpAddr());
             String serial = http.get("/v1/agent/connect/ca/leaf/web").json().getString("SerialNumber");
 
+            long index = http.get("/v1/health/connect/pong").index();
+            java.util.concurrent.CompletableFuture<AgentHttp.Answer> parked =
+                http.getAsync("/v1/health/connect/pong?index=" + index + "&wait=60s");
+            Thread.sleep(200);
             await(agent.stopListening());
+            // a parked blocking query is cut off, like a real agent going down, instead of hanging for its wait
+            java.util.concurrent.ExecutionException cut = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> parked.get(5, TimeUnit.SECONDS));
+            assertTrue(cut.getCause() instanceof java.io.IOException, String.valueOf(cut.getCause()));
             assertThrows(UncheckedIOException.class, () -> http.get("/v1/agent/services"));
 
             await(agent.listen());
