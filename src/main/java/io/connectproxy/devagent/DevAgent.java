@@ -1,0 +1,167 @@
+package io.connectproxy.devagent;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * An in-memory stand-in for {@code consul agent -dev}: the agent HTTP API subset the proxy uses, answered in
+ * Consul 1.10.1's exact shapes, with blocking queries, a CA issuing SPIFFE leaves, intentions and prepared
+ * queries. All state lives on one Vert.x context; the HTTP server can be stopped and re-bound on the same port
+ * (an agent restart as a client sees it) without losing it.
+ */
+public final class DevAgent {
+
+    private static final Logger LOG = Logger.getLogger(DevAgent.class.getName());
+
+    private final Vertx vertx;
+    private final Context context;
+    private final DevAgentOptions options;
+    private final AgentState state;
+    private final Router router = new Router();
+    private volatile HttpServer server;
+    private volatile int port;
+
+    private DevAgent(Vertx vertx, Context context, DevAgentOptions options) {
+        this.vertx = vertx;
+        this.context = context;
+        this.options = options;
+        this.port = options.port();
+        this.state = new AgentState(vertx, options);
+        new AgentEndpoints(state, () -> port).register(router);
+        new HealthEndpoints(state).register(router);
+        new CaEndpoints(state).register(router);
+        new IntentionEndpoints(state).register(router);
+        new AuthorizeEndpoint(state).register(router);
+        new QueryEndpoints(state).register(router);
+        new LegacyProxyEndpoint(state).register(router);
+    }
+
+    /** Creates the agent, registers {@code options.services()} and binds the HTTP API. */
+    public static Future<DevAgent> start(Vertx vertx, DevAgentOptions options) {
+        Context context = vertx.getOrCreateContext();
+        // generating the first CA key pair (and loading the crypto classes) takes long enough to trip the
+        // blocked-event-loop warning on a cold JVM
+        return context.executeBlocking(() -> new DevAgent(vertx, context, options))
+            .compose(agent -> agent.onContext(() -> {
+                agent.registerAll(options.services());
+                return agent.bind().map(agent);
+            }));
+    }
+
+    private void registerAll(JsonArray services) {
+        for (int i = 0; i < services.size(); i++) {
+            if (!(services.getValue(i) instanceof JsonObject definition)) {
+                throw new IllegalArgumentException("services[" + i + "]: expected a service definition object");
+            }
+            try {
+                state.catalog.register(ServiceDefinitionParser.parse(definition));
+            } catch (ApiException e) {
+                throw new IllegalArgumentException("services[" + i + "]: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The bound port (the one chosen when the options asked for 0). */
+    public int port() {
+        return port;
+    }
+
+    /** "host:port" as CONSUL_HTTP_ADDR takes it. */
+    public String httpAddr() {
+        String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
+        return host + ":" + port;
+    }
+
+    public String trustDomain() {
+        return state.connectCa.ca().trustDomain();
+    }
+
+    public String datacenter() {
+        return options.datacenter();
+    }
+
+    /** The CA, for tests that need certificates directly. */
+    public DevCa ca() {
+        return state.connectCa.ca();
+    }
+
+    /** Closes the HTTP server (the agent looks down to clients); state and port are kept for {@link #listen()}. */
+    public Future<Void> stopListening() {
+        return onContext(() -> {
+            HttpServer current = server;
+            server = null;
+            return current == null ? Future.succeededFuture() : current.close();
+        });
+    }
+
+    /** Binds the HTTP API again on the same port, with the same state. */
+    public Future<Void> listen() {
+        return onContext(this::bind).mapEmpty();
+    }
+
+    /** Registers a service definition like PUT /v1/agent/service/register. */
+    public Future<Void> registerService(JsonObject definition) {
+        return onContext(() -> {
+            state.catalog.register(ServiceDefinitionParser.parse(definition));
+            return Future.succeededFuture();
+        });
+    }
+
+    /** Rotates the CA root like PUT /v1/connect/ca/configuration with an unchanged configuration. */
+    public Future<Void> rotateRoot() {
+        return onContext(() -> {
+            state.connectCa.rotate();
+            return Future.succeededFuture();
+        });
+    }
+
+    /** Stops listening and cancels every timer (leaf renewal, TTL checks). */
+    public Future<Void> close() {
+        return stopListening().eventually(() -> onContext(() -> {
+            state.close();
+            return Future.succeededFuture();
+        }));
+    }
+
+    private Future<Void> bind() {
+        if (server != null) {
+            return Future.succeededFuture();
+        }
+        HttpServer created = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(port))
+            .requestHandler(router::handle);
+        return created.listen().map(s -> {
+            server = s;
+            port = s.actualPort();
+            LOG.info(() -> "dev agent listening on http://" + httpAddr() + " (datacenter " + options.datacenter()
+                + ", trust domain " + trustDomain() + ")");
+            return (Void) null;
+        });
+    }
+
+    /** Service ids currently registered, for the `dev` mode's startup log. */
+    List<String> serviceIds() {
+        return state.catalog.services().stream().map(ServiceRecord::id).toList();
+    }
+
+    private <T> Future<T> onContext(Supplier<Future<T>> action) {
+        Promise<T> promise = Promise.promise();
+        context.runOnContext(v -> {
+            try {
+                action.get().onComplete(promise);
+            } catch (RuntimeException e) {
+                promise.fail(e);
+            }
+        });
+        return promise.future();
+    }
+}

@@ -1,0 +1,143 @@
+package io.connectproxy.devagent;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How to run a dev agent.
+ *
+ * @param host      address to bind the HTTP API to
+ * @param port      port to bind, 0 for any free one
+ * @param datacenter the agent's datacenter (dc1)
+ * @param nodeName  the node's name
+ * @param leafTtl   lifetime of leaf certificates (Consul's default is 72h)
+ * @param services  service definitions to register at start (Consul's JSON, PascalCase or snake_case)
+ */
+public record DevAgentOptions(String host, int port, String datacenter, String nodeName, Duration leafTtl,
+                              JsonArray services) {
+
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final String DEFAULT_DATACENTER = "dc1";
+    public static final String DEFAULT_NODE_NAME = "dev-agent";
+    public static final Duration DEFAULT_LEAF_TTL = Duration.ofHours(72);
+    /** The port `consul agent -dev` listens on, used by the `dev` mode when no http_addr is given. */
+    public static final int CONSUL_HTTP_PORT = 8500;
+
+    public DevAgentOptions {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(datacenter, "datacenter");
+        Objects.requireNonNull(nodeName, "nodeName");
+        Objects.requireNonNull(leafTtl, "leafTtl");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port: must be 0..65535, got " + port);
+        }
+        if (leafTtl.isZero() || leafTtl.isNegative()) {
+            throw new IllegalArgumentException("leafTtl: must be positive, got " + leafTtl);
+        }
+        services = services == null ? new JsonArray() : services.copy();
+    }
+
+    /** 127.0.0.1, any port, dc1, 72h leaves, no services. */
+    public static DevAgentOptions defaults() {
+        return new DevAgentOptions(DEFAULT_HOST, 0, DEFAULT_DATACENTER, DEFAULT_NODE_NAME, DEFAULT_LEAF_TTL,
+            new JsonArray());
+    }
+
+    public DevAgentOptions withHost(String newHost) {
+        return new DevAgentOptions(newHost, port, datacenter, nodeName, leafTtl, services);
+    }
+
+    public DevAgentOptions withPort(int newPort) {
+        return new DevAgentOptions(host, newPort, datacenter, nodeName, leafTtl, services);
+    }
+
+    public DevAgentOptions withDatacenter(String newDatacenter) {
+        return new DevAgentOptions(host, port, newDatacenter, nodeName, leafTtl, services);
+    }
+
+    public DevAgentOptions withNodeName(String newNodeName) {
+        return new DevAgentOptions(host, port, datacenter, newNodeName, leafTtl, services);
+    }
+
+    public DevAgentOptions withLeafTtl(Duration newLeafTtl) {
+        return new DevAgentOptions(host, port, datacenter, nodeName, newLeafTtl, services);
+    }
+
+    public DevAgentOptions withServices(JsonArray newServices) {
+        return new DevAgentOptions(host, port, datacenter, nodeName, leafTtl, newServices);
+    }
+
+    @Override
+    public JsonArray services() {
+        return services.copy();
+    }
+
+    /**
+     * Reads the `dev` mode's config: {"http_addr":"127.0.0.1:8500","datacenter":"dc1","node_name":"dev-agent",
+     * "leaf_ttl":"72h","services":[...]}; every key is optional. Errors name the bad field.
+     */
+    public static DevAgentOptions fromJson(JsonObject config) {
+        DevAgentOptions options = defaults().withPort(CONSUL_HTTP_PORT);
+        Object addr = config.getValue("http_addr");
+        if (addr != null) {
+            if (!(addr instanceof String text)) {
+                throw new IllegalArgumentException("http_addr: expected \"host:port\", got " + addr);
+            }
+            int colon = text.lastIndexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException("http_addr: expected \"host:port\", got \"" + text + "\"");
+            }
+            String host = text.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            int port;
+            try {
+                port = Integer.parseInt(text.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("http_addr: bad port in \"" + text + "\"");
+            }
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("http_addr: port must be 0..65535, got " + port);
+            }
+            options = options.withHost(host.isEmpty() ? DEFAULT_HOST : host).withPort(port);
+        }
+        options = options.withDatacenter(string(config, "datacenter", options.datacenter()))
+            .withNodeName(string(config, "node_name", options.nodeName()));
+        String ttl = string(config, "leaf_ttl", null);
+        if (ttl != null) {
+            Duration parsed;
+            try {
+                parsed = GoDuration.parse(ttl);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("leaf_ttl: " + e.getMessage());
+            }
+            if (parsed.isZero() || parsed.isNegative()) {
+                throw new IllegalArgumentException("leaf_ttl: must be positive, got \"" + ttl + "\"");
+            }
+            options = options.withLeafTtl(parsed);
+        }
+        Object services = config.getValue("services");
+        if (services != null) {
+            if (!(services instanceof JsonArray array)) {
+                throw new IllegalArgumentException("services: expected an array of service definitions");
+            }
+            options = options.withServices(array);
+        }
+        return options;
+    }
+
+    private static String string(JsonObject config, String key, String defaultValue) {
+        Object value = config.getValue(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        if (!(value instanceof String s) || s.isEmpty()) {
+            throw new IllegalArgumentException(key + ": expected a non-empty string, got " + value);
+        }
+        return s;
+    }
+}
