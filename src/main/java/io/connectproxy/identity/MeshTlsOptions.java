@@ -8,6 +8,8 @@ import java.util.concurrent.TimeUnit;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.ClientSSLOptions;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.SSLOptions;
@@ -75,6 +77,33 @@ public final class MeshTlsOptions {
                 .setTrustAll(false);
         apply(options, identity, handshakeTimeout);
         return options;
+    }
+
+    /**
+     * Server options carrying both the TLS settings and the engine. Vert.x 5.2 takes the engine only from
+     * NetServerOptions ({@code createNetServer(TcpServerConfig, ServerSSLOptions)} has no engine and falls back
+     * to the default), so {@code ssl}'s settings are copied onto {@code base}. Later rotations go through
+     * {@code NetServer.updateSSLOptions(server(identity))}, which keeps the engine.
+     */
+    public static NetServerOptions serverOptions(NetServerOptions base, ServerSSLOptions ssl, TlsEngine engine) {
+        NetServerOptions out = new NetServerOptions(base)
+                .setSsl(true)
+                .setSslEngineOptions(engine.options())
+                .setClientAuth(ssl.getClientAuth())
+                .setSni(ssl.isSni());
+        out.setKeyCertOptions(ssl.getKeyCertOptions())
+                .setTrustOptions(ssl.getTrustOptions())
+                .setUseAlpn(ssl.isUseAlpn())
+                .setEnabledSecureTransportProtocols(ssl.getEnabledSecureTransportProtocols())
+                .setSslHandshakeTimeout(ssl.getSslHandshakeTimeout())
+                .setSslHandshakeTimeoutUnit(ssl.getSslHandshakeTimeoutUnit());
+        ssl.getEnabledCipherSuites().forEach(out::addEnabledCipherSuite);
+        return out;
+    }
+
+    /** Client options with the engine; pass {@link #client} per dial with {@code ConnectOptions.setSslOptions}. */
+    public static NetClientOptions clientOptions(NetClientOptions base, TlsEngine engine) {
+        return new NetClientOptions(base).setSslEngineOptions(engine.options());
     }
 
     private static void apply(SSLOptions options, TlsIdentity identity, Duration handshakeTimeout) {

@@ -1,0 +1,365 @@
+package io.connectproxy.net;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
+import io.connectproxy.identity.MeshTlsOptions;
+import io.connectproxy.identity.TlsEngine;
+import io.connectproxy.identity.TlsIdentity;
+import io.connectproxy.testsupport.TestCa;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The pipe between real sockets. Clients and some apps are blocking java.net sockets on the test thread (never
+ * an event loop), which makes half-close and reset easy to drive; the proxy itself is all Vert.x.
+ */
+@ExtendWith(VertxExtension.class)
+class PipeTest {
+
+    private static final int SO_TIMEOUT_MS = 5_000;
+
+    @Test
+    @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+    void echoesThroughPlainTcpAndCompletesOnClose(Vertx vertx) throws Exception {
+        int app = echoApp(vertx);
+        ProxyHarness proxy = ProxyHarness.start(vertx, new NetServerOptions(), app, PipeOptions.DEFAULTS).await();
+        byte[] payload = randomBytes(1 << 20);
+        try (Socket client = connect(proxy.port)) {
+            byte[] echoed = writeThenRead(client, payload);
+            assertArrayEquals(payload, echoed);
+        }
+        PipeResult result = proxy.results.poll(5, TimeUnit.SECONDS);
+        assertNotNull(result, "pipe ended");
+        assertEquals(payload.length, result.bytesAToB());
+        assertEquals(payload.length, result.bytesBToA());
+        assertEquals(PipeResult.Reason.COMPLETED, result.reason(), String.valueOf(result));
+    }
+
+    @ParameterizedTest
+    @EnumSource(TlsEngine.class)
+    @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+    void echoesWithTlsOnTheClientSide(TlsEngine engine, Vertx vertx) throws Exception {
+        TestCa ca = TestCa.create();
+        TlsIdentity server = ca.identity("web");
+        int app = echoApp(vertx);
+        NetServerOptions tls = MeshTlsOptions.serverOptions(new NetServerOptions(), MeshTlsOptions.server(server),
+                engine);
+        ProxyHarness proxy = ProxyHarness.start(vertx, tls, app, PipeOptions.DEFAULTS).await();
+        byte[] payload = randomBytes(300_000);
+        try (SSLSocket client = tlsClient(ca.identity("api"), proxy.port, "TLSv1.3")) {
+            byte[] echoed = writeThenRead(client, payload);
+            assertArrayEquals(payload, echoed);
+        }
+        PipeResult result = proxy.results.poll(5, TimeUnit.SECONDS);
+        assertNotNull(result);
+        assertEquals(payload.length, result.bytesAToB());
+        assertEquals(payload.length, result.bytesBToA());
+    }
+
+    @Test
+    @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+    void halfCloseReachesTheAppAndItsReplyStillComesBack(Vertx vertx) throws Exception {
+        try (ServerSocket app = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> appDone = CompletableFuture.runAsync(() -> replyAfterEof(app));
+            ProxyHarness proxy = ProxyHarness.start(vertx, new NetServerOptions(), app.getLocalPort(),
+                    PipeOptions.DEFAULTS).await();
+            try (Socket client = connect(proxy.port)) {
+                byte[] request = "hello, app".getBytes(StandardCharsets.US_ASCII);
+                client.getOutputStream().write(request);
+                client.shutdownOutput(); // FIN: the app answers only after it has seen EOF
+                String reply = new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                assertEquals("read 10 bytes", reply);
+            }
+            appDone.get(5, TimeUnit.SECONDS);
+            PipeResult result = proxy.results.poll(5, TimeUnit.SECONDS);
+            assertNotNull(result);
+            assertEquals(PipeResult.Reason.COMPLETED, result.reason());
+            assertEquals(10, result.bytesAToB());
+            assertEquals(13, result.bytesBToA());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TlsEngine.class)
+    @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+    /**
+     * TLS half-close is NOT reliable with Netty 4.2.18: a bare FIN closes a TLS channel with either engine, and
+     * after close_notify + FIN the reply sometimes arrives and sometimes the channel is closed whole (both engines,
+     * timing dependent). This pins what is certain: the request and the EOF reach the app, and the pipe ends.
+     */
+    void halfCloseFromATls13Client(TlsEngine engine, Vertx vertx) throws Exception {
+        TestCa ca = TestCa.create();
+        NetServerOptions tls = MeshTlsOptions.serverOptions(new NetServerOptions(),
+                MeshTlsOptions.server(ca.identity("web")), engine);
+        try (ServerSocket app = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> appDone = CompletableFuture.runAsync(() -> replyAfterEof(app));
+            ProxyHarness proxy = ProxyHarness.start(vertx, tls, app.getLocalPort(), PipeOptions.DEFAULTS).await();
+            try (SSLSocket client = tlsClient(ca.identity("api"), proxy.port, "TLSv1.3")) {
+                client.getOutputStream().write("hello, app".getBytes(StandardCharsets.US_ASCII));
+                client.getOutputStream().flush();
+                client.shutdownOutput(); // TLS 1.3: close_notify + FIN, reading stays open
+                String reply = new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                // the reply arrives in some runs only (see above): what is certain is the app got the EOF
+                assertTrue(reply.isEmpty() || reply.equals("read 10 bytes"), reply);
+            }
+            PipeResult result = proxy.results.poll(5, TimeUnit.SECONDS);
+            assertNotNull(result);
+            assertEquals(10, result.bytesAToB());
+            assertTrue(EnumSet.of(PipeResult.Reason.COMPLETED, PipeResult.Reason.A_CLOSED).contains(result.reason()),
+                    String.valueOf(result));
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+    void fiftyMegabytesToASlowReaderStayBounded(Vertx vertx) throws Exception {
+        long total = 50L << 20;
+        AtomicLong received = new AtomicLong();
+        AtomicLong maxInFlight = new AtomicLong();
+        Promise<Long> appDone = Promise.promise();
+        ProxyHarness[] proxyRef = new ProxyHarness[1];
+        // a small receive buffer keeps the kernel from absorbing the backlog, so the pipe's queue must fill
+        NetServer app = vertx.createNetServer(new NetServerOptions().setReceiveBufferSize(64 * 1024))
+                .connectHandler(socket -> {
+            long[] nextPauseAt = {1 << 20};
+            socket.handler(b -> {
+                long got = received.addAndGet(b.length());
+                Pipe pipe = proxyRef[0].pipes.peek();
+                if (pipe != null) {
+                    // forwarded by the proxy but not yet read here = proxy queue + kernel buffers
+                    maxInFlight.accumulateAndGet(pipe.bytesAToB() - got, Math::max);
+                }
+                if (got >= total) {
+                    appDone.tryComplete(got);
+                } else if (got >= nextPauseAt[0]) {
+                    nextPauseAt[0] += 1 << 20;
+                    socket.pause();
+                    vertx.setTimer(10, t -> socket.resume()); // a reader much slower than loopback
+                }
+            });
+        });
+        int appPort = app.listen(0, "127.0.0.1").await().actualPort();
+        proxyRef[0] = ProxyHarness.start(vertx, new NetServerOptions(), appPort, PipeOptions.DEFAULTS).await();
+        Runtime rt = Runtime.getRuntime();
+        long heapBefore = usedHeap(rt);
+        try (Socket client = connect(proxyRef[0].port)) {
+            OutputStream out = client.getOutputStream();
+            byte[] chunk = randomBytes(64 * 1024);
+            for (long sent = 0; sent < total; sent += chunk.length) {
+                out.write(chunk); // blocking: the client is throttled by TCP, i.e. by the pipe's pauses
+            }
+            out.flush();
+            assertEquals(total, appDone.future().await(30, TimeUnit.SECONDS));
+        }
+        PipeResult result = proxyRef[0].results.poll(5, TimeUnit.SECONDS);
+        assertNotNull(result);
+        assertEquals(total, result.bytesAToB());
+        assertTrue(result.pausesOfA() > 0, "the client side was paused for the slow app: " + result);
+        // Unbounded buffering would put most of the 50 MB in flight; the queue is 64 KiB plus socket buffers.
+        assertTrue(maxInFlight.get() < 16L << 20, "in flight at most " + maxInFlight.get());
+        assertTrue(usedHeap(rt) - heapBefore < 32L << 20, "heap grew by " + (usedHeap(rt) - heapBefore));
+    }
+
+    @Test
+    @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+    void idleTimeoutClosesBothSidesButActivityKeepsItOpen(Vertx vertx) throws Exception {
+        Promise<Void> appSideClosed = Promise.promise();
+        NetServer app = vertx.createNetServer().connectHandler(socket -> {
+            socket.handler(socket::write);
+            socket.closeHandler(v -> appSideClosed.tryComplete());
+        });
+        int appPort = app.listen(0, "127.0.0.1").await().actualPort();
+        ProxyHarness proxy = ProxyHarness.start(vertx, new NetServerOptions(), appPort,
+                PipeOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(300))).await();
+        try (Socket client = connect(proxy.port)) {
+            long start = System.nanoTime();
+            for (int i = 0; i < 6; i++) { // 600 ms of activity, each gap shorter than the timeout
+                client.getOutputStream().write('x');
+                assertEquals('x', client.getInputStream().read());
+                Thread.sleep(100);
+            }
+            long lastActivity = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(100);
+            assertEquals(-1, client.getInputStream().read(), "closed by the proxy");
+            long idleMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastActivity);
+            assertTrue(idleMs >= 250, "closed only after a full idle period, was idle " + idleMs + " ms");
+            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) >= 600);
+        }
+        appSideClosed.future().await(5, TimeUnit.SECONDS);
+        PipeResult result = proxy.results.poll(5, TimeUnit.SECONDS);
+        assertEquals(PipeResult.Reason.IDLE_TIMEOUT, result.reason());
+        assertEquals(6, result.bytesAToB());
+    }
+
+    @Test
+    @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+    void peerResetClosesTheOtherSide(Vertx vertx) throws Exception {
+        Promise<Void> appSideClosed = Promise.promise();
+        Promise<Void> appConnected = Promise.promise();
+        NetServer app = vertx.createNetServer().connectHandler(socket -> {
+            socket.handler(b -> appConnected.tryComplete());
+            socket.closeHandler(v -> appSideClosed.tryComplete());
+        });
+        int appPort = app.listen(0, "127.0.0.1").await().actualPort();
+        ProxyHarness proxy = ProxyHarness.start(vertx, new NetServerOptions(), appPort, PipeOptions.DEFAULTS).await();
+        Socket client = connect(proxy.port);
+        client.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
+        appConnected.future().await(5, TimeUnit.SECONDS);
+        client.setSoLinger(true, 0); // close with RST instead of FIN
+        client.close();
+        appSideClosed.future().await(5, TimeUnit.SECONDS);
+        PipeResult result = proxy.results.poll(5, TimeUnit.SECONDS);
+        assertNotNull(result);
+        assertTrue(EnumSet.of(PipeResult.Reason.A_ERROR, PipeResult.Reason.A_CLOSED).contains(result.reason()),
+                String.valueOf(result));
+    }
+
+    @Test
+    @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+    void appClosingClosesTheClient(Vertx vertx) throws Exception {
+        NetServer app = vertx.createNetServer().connectHandler(socket ->
+                socket.write("bye").onComplete(ar -> socket.close()));
+        int appPort = app.listen(0, "127.0.0.1").await().actualPort();
+        ProxyHarness proxy = ProxyHarness.start(vertx, new NetServerOptions(), appPort,
+                PipeOptions.DEFAULTS.withHalfClose(false)).await();
+        try (Socket client = connect(proxy.port)) {
+            assertEquals("bye", new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+        }
+        PipeResult result = proxy.results.poll(5, TimeUnit.SECONDS);
+        assertEquals(PipeResult.Reason.B_CLOSED, result.reason());
+        assertEquals(3, result.bytesBToA());
+    }
+
+    @Test
+    @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+    void closeFromOurSideEndsThePipe(Vertx vertx) throws Exception {
+        int app = echoApp(vertx);
+        ProxyHarness proxy = ProxyHarness.start(vertx, new NetServerOptions(), app, PipeOptions.DEFAULTS).await();
+        try (Socket client = connect(proxy.port)) {
+            client.getOutputStream().write('x');
+            assertEquals('x', client.getInputStream().read());
+            Pipe pipe = proxy.pipes.poll(5, TimeUnit.SECONDS);
+            PipeResult result = pipe.close().await(5, TimeUnit.SECONDS);
+            assertEquals(PipeResult.Reason.CLOSED_LOCALLY, result.reason());
+            assertEquals(-1, client.getInputStream().read());
+        }
+    }
+
+    // ---- helpers
+
+    private static int echoApp(Vertx vertx) {
+        NetServer app = vertx.createNetServer().connectHandler(socket -> socket.handler(socket::write));
+        return app.listen(0, "127.0.0.1").await().actualPort();
+    }
+
+    /** The half-close app: read to EOF, then answer with how much was read, then close. */
+    private static void replyAfterEof(ServerSocket server) {
+        try (Socket s = server.accept()) {
+            s.setSoTimeout(SO_TIMEOUT_MS);
+            int n = s.getInputStream().readAllBytes().length;
+            s.getOutputStream().write(("read " + n + " bytes").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static Socket connect(int port) throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", port), SO_TIMEOUT_MS);
+        s.setSoTimeout(SO_TIMEOUT_MS);
+        return s;
+    }
+
+    private static SSLSocket tlsClient(TlsIdentity id, int port, String protocol) throws Exception {
+        SSLSocket s = (SSLSocket) sslContext(id).getSocketFactory().createSocket();
+        s.setEnabledProtocols(new String[] {protocol});
+        s.connect(new InetSocketAddress("127.0.0.1", port), SO_TIMEOUT_MS);
+        s.setSoTimeout(SO_TIMEOUT_MS);
+        s.startHandshake();
+        return s;
+    }
+
+    private static SSLContext sslContext(TlsIdentity id) throws Exception {
+        java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("leaf", id.privateKey(), new char[0],
+                id.chain().toArray(new java.security.cert.Certificate[0]));
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        for (int i = 0; i < id.roots().size(); i++) {
+            trust.setCertificateEntry("root" + i, id.roots().get(i));
+        }
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+        kmf.init(keys, new char[0]);
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        tmf.init(trust);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
+    /** Writes on a helper thread while reading here, so neither side's buffers have to hold everything. */
+    private static byte[] writeThenRead(Socket s, byte[] payload) throws Exception {
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+            try {
+                s.getOutputStream().write(payload);
+                s.getOutputStream().flush();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        InputStream in = s.getInputStream();
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        byte[] buf = new byte[16384];
+        while (got.size() < payload.length) {
+            int n = in.read(buf);
+            if (n < 0) {
+                break;
+            }
+            got.write(buf, 0, n);
+        }
+        writer.get(5, TimeUnit.SECONDS);
+        return got.toByteArray();
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        new Random(n).nextBytes(b);
+        return b;
+    }
+
+    private static long usedHeap(Runtime rt) {
+        System.gc();
+        return rt.totalMemory() - rt.freeMemory();
+    }
+
+}
