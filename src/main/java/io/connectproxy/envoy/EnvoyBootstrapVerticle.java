@@ -12,6 +12,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.logging.Logger;
@@ -101,7 +102,7 @@ public final class EnvoyBootstrapVerticle extends VerticleBase {
                     .map(services -> {
                         List<AgentService> gateways = services.byId().values().stream()
                                 .filter(s -> kind.equals(s.kind()))
-                                .sorted(java.util.Comparator.comparing(AgentService::id)).toList();
+                                .sorted(Comparator.comparing(AgentService::id)).toList();
                         AgentService gw = exactlyOne("-gateway " + options.gateway().flagValue(),
                                 kind + " services registered with the agent", gateways);
                         return new Target(gw.id(), gw.service());
@@ -120,7 +121,7 @@ public final class EnvoyBootstrapVerticle extends VerticleBase {
                 .filter(s -> s.isConnectProxy() && s.proxy() != null
                         && serviceId.toLowerCase(Locale.ROOT).equals(nz(s.proxy().destinationServiceId())
                         .toLowerCase(Locale.ROOT)))
-                .sorted(java.util.Comparator.comparing(AgentService::id))
+                .sorted(Comparator.comparing(AgentService::id))
                 .toList();
     }
 
@@ -152,15 +153,15 @@ public final class EnvoyBootstrapVerticle extends VerticleBase {
             String caPem = LocalResolver.loadCaPems(options.agent().caFile(), options.agent().caPath());
             // the best guess until the registration tells us the destination service
             String cluster = t.proxyId();
-            String source2 = "";
+            String sourceService = "";
             if (!options.sidecarFor().isEmpty()) {
                 cluster = options.sidecarFor();
-                source2 = options.sidecarFor();
+                sourceService = options.sidecarFor();
             } else if (options.gateway() != null && !t.gatewayService().isEmpty()) {
                 cluster = t.gatewayService();
-                source2 = t.gatewayService();
+                sourceService = t.gatewayService();
             }
-            return new BootstrapArgs(cluster, t.proxyId(), source2, agentIp, grpc.port(), grpc.socketPath(),
+            return new BootstrapArgs(cluster, t.proxyId(), sourceService, agentIp, grpc.port(), grpc.socketPath(),
                     grpc.tls(), caPem, options.adminAccessLogPath(), adminIp, admin.port(),
                     BootstrapArgs.LOCAL_AGENT_CLUSTER_NAME, nz(options.agent().token()), "",
                     nz(options.agent().datacenter()), options.envoyVersion(), options.prometheusBackendPort(),

@@ -185,8 +185,9 @@ public final class EnvoyLauncher {
             if (!written.get() && Files.exists(fifo)) {
                 // opening read-write never blocks on a FIFO and counts as a reader, which lets the writer's
                 // open() return; its write then fails or lands in the pipe buffer, both harmless
-                try (RandomAccessFile unblock = new RandomAccessFile(fifo.toFile(), "rw")) {
-                    LOG.fine("envoy exited before reading its bootstrap; releasing the pipe writer");
+                LOG.fine("envoy exited before reading its bootstrap; releasing the pipe writer");
+                try {
+                    new RandomAccessFile(fifo.toFile(), "rw").close();
                 } catch (IOException e) {
                     LOG.log(Level.FINE, "pipe already gone", e);
                 }

@@ -143,6 +143,7 @@ class BootstrapBuilderTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // Bootstrap.tracing is deprecated in newer Envoy, still what Consul 1.10 writes
     void tracingAndFlushInterval() throws Exception {
         JsonObject zipkinCluster = new JsonObject().put("name", "zipkin").put("type", "STRICT_DNS")
                 .put("connect_timeout", "5s").put("load_assignment", new JsonObject().put("cluster_name", "zipkin")

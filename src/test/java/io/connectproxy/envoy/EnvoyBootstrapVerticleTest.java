@@ -7,7 +7,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -234,8 +233,8 @@ class EnvoyBootstrapVerticleTest {
 
     // ---- TLS to the agent ------------------------------------------------------------------------------------
 
-    private Future<SelfSignedCertificate> httpsAgent(Vertx vertx) {
-        SelfSignedCertificate cert = SelfSignedCertificate.create("localhost");
+    private Future<TestCertificate> httpsAgent(Vertx vertx) {
+        TestCertificate cert = TestCertificate.create(tmp);
         FakeAgent tlsAgent = new FakeAgent().withService(FakeAgent.sidecar("test-proxy", "test-proxy",
                 new JsonObject())).withGrpcPort(8502);
         agent = tlsAgent;

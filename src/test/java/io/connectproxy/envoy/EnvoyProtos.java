@@ -54,7 +54,10 @@ final class EnvoyProtos {
                 Enumeration<JarEntry> entries = file.entries();
                 while (entries.hasMoreElements()) {
                     String name = entries.nextElement().getName();
-                    if (!name.endsWith("Proto.class") || name.contains("$")) {
+                    // typed_config types live in config/ and extensions/; their imports come along
+                    boolean typedConfigHome = name.startsWith("io/envoyproxy/envoy/config/")
+                            || name.startsWith("io/envoyproxy/envoy/extensions/");
+                    if (!typedConfigHome || !name.endsWith("Proto.class") || name.contains("$")) {
                         continue;
                     }
                     String className = name.substring(0, name.length() - ".class".length()).replace('/', '.');
