@@ -1,0 +1,64 @@
+package io.connectproxy.envoy;
+
+import io.connectproxy.cli.EnvoyMode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Runs the verticle in-process the way EnvoyMode does, and loads the expected documents. */
+final class Harness {
+    private Harness() {
+    }
+
+    /** Deploys one run, undeploys it when done, and completes with its outcome (or its EnvoyException). */
+    static Future<EnvoyOutcome> run(Vertx vertx, List<String> args, Map<String, String> env) {
+        EnvoyOptions options;
+        try {
+            options = EnvoyMode.parseOptions(args, env);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+        EnvoyBootstrapVerticle verticle = new EnvoyBootstrapVerticle(options);
+        return vertx.deployVerticle(verticle).compose(id -> verticle.outcome()
+                .eventually(() -> vertx.undeploy(id)));
+    }
+
+    /** {@code -proxy-id test-proxy -bootstrap -http-addr 127.0.0.1:<agent>} plus {@code extra}. */
+    static List<String> args(FakeAgent agent, String... extra) {
+        List<String> a = new ArrayList<>(List.of("-bootstrap", "-http-addr", "127.0.0.1:" + agent.port()));
+        a.addAll(List.of(extra));
+        return a;
+    }
+
+    static Map<String, String> env(String... kv) {
+        Map<String, String> env = new HashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            env.put(kv[i], kv[i + 1]);
+        }
+        return env;
+    }
+
+    /** An expected document from src/test/resources/envoy, with Consul's lone grpc_services object as an array. */
+    static JsonObject expected(String name) {
+        try (InputStream in = Harness.class.getResourceAsStream("/envoy/" + name + ".expected.json")) {
+            JsonObject doc = new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            JsonObject ads = doc.getJsonObject("dynamic_resources").getJsonObject("ads_config");
+            if (ads.getValue("grpc_services") instanceof JsonObject one) {
+                ads.put("grpc_services", new JsonArray().add(one));
+            }
+            return doc;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
