@@ -22,11 +22,14 @@ public record AgentServices(Map<String, AgentService> byId) {
         return new AgentServices(Map.copyOf(out));
     }
 
-    /** The connect-proxy services whose destination is the service with this id (the sidecars of it). */
+    /**
+     * The connect-proxy services whose destination is the service with this id (the sidecars of it). The id is
+     * compared ignoring case, as Consul's {@code -sidecar-for} does.
+     */
     public List<AgentService> sidecarsOf(String serviceId) {
         List<AgentService> out = new ArrayList<>();
         for (AgentService s : byId.values()) {
-            if (s.isConnectProxy() && s.proxy() != null && serviceId.equals(s.proxy().destinationServiceId())) {
+            if (s.isConnectProxy() && s.proxy() != null && serviceId.equalsIgnoreCase(s.proxy().destinationServiceId())) {
                 out.add(s);
             }
         }
