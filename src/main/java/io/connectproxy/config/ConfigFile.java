@@ -80,16 +80,25 @@ public record ConfigFile(String path, JsonObject service, String sidecarFor, Str
         return service == null ? null : ServiceDefinitionParser.parse(service, datacenter, "file:" + path);
     }
 
-    /** Jackson's message names the line and column; drop the source excerpt it appends. */
+    /**
+     * Jackson's message, cut to its first clause plus the position: it otherwise carries the source location in
+     * a verbose form ({@code [Source: REDACTED ...; line: 2, column: 12]}) and sometimes a second line.
+     */
     private static String shortJsonError(Exception e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         m = m.replace("Failed to decode:", "").trim();
-        int nl = m.indexOf('\n');
-        String first = nl >= 0 ? m.substring(0, nl) : m;
         java.util.regex.Matcher at = java.util.regex.Pattern.compile("line: (\\d+), column: (\\d+)").matcher(m);
-        if (at.find() && !first.contains("line: ")) {
-            first += " (line " + at.group(1) + ", column " + at.group(2) + ")";
+        String position = null;
+        while (at.find()) {
+            position = "line " + at.group(1) + ", column " + at.group(2);
         }
-        return first;
+        String first = m.lines().findFirst().orElse(m);
+        for (String cut : new String[] {" (start marker at", " at [Source"}) {
+            int i = first.indexOf(cut);
+            if (i >= 0) {
+                first = first.substring(0, i);
+            }
+        }
+        return first.trim() + (position == null ? "" : " at " + position);
     }
 }

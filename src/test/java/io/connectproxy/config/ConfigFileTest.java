@@ -250,7 +250,8 @@ class ConfigFileTest {
         String m = assertThrows(ConfigException.class, () -> ConfigFile.parse("{\"service\": {\n  \"name\": }\n}",
                 "/etc/web.json")).getMessage();
         assertTrue(m.startsWith("-conf: /etc/web.json is not a JSON object: "), m);
-        assertTrue(m.contains("line 2"), m);
+        assertTrue(m.endsWith(" at line 2, column 11"), m);
+        assertFalse(m.contains("Source"), m);
         assertFalse(m.contains("\n"), m);
         assertEquals("-conf: /etc/web.json is empty",
                 assertThrows(ConfigException.class, () -> ConfigFile.parse("  \n", "/etc/web.json")).getMessage());
