@@ -97,6 +97,9 @@ public final class ProxyMode implements Mode {
         Runtime.getRuntime().addShutdownHook(hook);
 
         runtime.start(vertx, launch).onFailure(e -> {
+            if (exit.isDone()) {
+                return; // shut down while still starting (e.g. waiting for the agent): not a start-up failure
+            }
             int code;
             if (e instanceof ConfigException ce) {
                 err.println(ce.getMessage());
