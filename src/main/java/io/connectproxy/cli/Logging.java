@@ -26,7 +26,44 @@ import java.util.logging.StreamHandler;
 public final class Logging {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ISO_INSTANT.withZone(ZoneOffset.UTC);
 
+    /** System property that selects the LogManager; must be set before the first logger is created. */
+    static final String MANAGER_PROPERTY = "java.util.logging.manager";
+
     private Logging() {
+    }
+
+    /**
+     * Installs {@link ShutdownSafeLogManager}. Call first thing in {@code main}, before any class creates a logger;
+     * later calls have no effect (the JDK has then picked its LogManager).
+     */
+    public static void installLogManager() {
+        if (System.getProperty(MANAGER_PROPERTY) == null) {
+            System.setProperty(MANAGER_PROPERTY, ShutdownSafeLogManager.class.getName());
+        }
+    }
+
+    /**
+     * The JDK's LogManager removes all handlers from its own shutdown hook, racing the proxy's hook: the lines
+     * that say how the shutdown and drain went would be lost. This one only resets when {@link #configure} asks.
+     */
+    public static final class ShutdownSafeLogManager extends LogManager {
+        private volatile boolean resetAllowed;
+
+        @Override
+        public void reset() {
+            if (resetAllowed) {
+                super.reset();
+            }
+        }
+
+        void resetNow() {
+            resetAllowed = true;
+            try {
+                super.reset();
+            } finally {
+                resetAllowed = false;
+            }
+        }
     }
 
     /** Replaces the root logger's handlers; call once at start-up, before anything logs. */
@@ -35,7 +72,12 @@ public final class Logging {
     }
 
     static void configure(LogLevel level, boolean json, OutputStream out) {
-        LogManager.getLogManager().reset();
+        LogManager manager = LogManager.getLogManager();
+        if (manager instanceof ShutdownSafeLogManager safe) {
+            safe.resetNow();
+        } else {
+            manager.reset();
+        }
         Logger root = Logger.getLogger("");
         Level jul = julLevel(level);
         root.setLevel(jul);

@@ -93,6 +93,7 @@ public final class ProxyMode implements Mode {
             LOG.info("shutting down");
             exit.complete(0);
             closeAndWait(vertx);
+            LOG.info("stopped");
         }, "connect-proxy-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 

@@ -3,9 +3,7 @@ package io.connectproxy.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,26 +92,15 @@ class ProxyModeE2eTest {
     }
 
     @Test
-    void aValidConfigFileIsLoadedAndLoggedAsJson() throws Exception {
+    void aValidConfigFileIsLoadedAndLoggedAsJsonAndShutdownIsLogged() throws Exception {
         Path conf = dir.resolve("web.json");
         Files.writeString(conf, "{\"service\":{\"name\":\"web\",\"port\":8080},\"admin\":{\"bind\":\"off\"},"
                 + "\"log\":{\"json\":true}}");
-        Process p = java("-conf", conf.toString()).start();
-        try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(),
-                StandardCharsets.UTF_8))) {
-            CompletableFuture<String> loaded = CompletableFuture.supplyAsync(() -> {
-                try {
-                    for (String line = err.readLine(); line != null; line = err.readLine()) {
-                        if (line.contains("config loaded")) {
-                            return line;
-                        }
-                    }
-                    return "process ended without loading its config";
-                } catch (IOException e) {
-                    return e.toString();
-                }
-            });
-            String line = loaded.get(30, TimeUnit.SECONDS);
+        // a file, not a pipe: Process.destroy() closes our end of the pipes, losing what the shutdown hook logs
+        Path errFile = dir.resolve("stderr.log");
+        Process p = java("-conf", conf.toString()).redirectError(errFile.toFile()).start();
+        try {
+            String line = awaitLine(errFile, "config loaded");
             io.vertx.core.json.JsonObject json = new io.vertx.core.json.JsonObject(line);
             assertEquals("INFO", json.getString("level"));
             assertTrue(json.getString("message").startsWith("config loaded from file:" + conf), line);
@@ -121,5 +108,25 @@ class ProxyModeE2eTest {
             p.destroy();
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "SIGTERM did not stop the proxy");
         }
+        // logged from the shutdown hook: JUL's own hook must not have removed the handler by then
+        List<String> lines = Files.readAllLines(errFile);
+        assertTrue(lines.stream().anyMatch(l -> l.contains("\"message\":\"stopped\"")),
+                "exit " + p.exitValue() + ": " + lines);
+    }
+
+    private static String awaitLine(Path file, String part) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(file)) {
+                for (String l : Files.readAllLines(file)) {
+                    if (l.contains(part)) {
+                        return l;
+                    }
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no line with \"" + part + "\" in " + (Files.exists(file)
+                ? Files.readString(file) : "(no output)"));
     }
 }
