@@ -84,7 +84,9 @@ public final class ProxyMode implements Mode {
         Logging.configure(launch.logLevel(), launch.logJson());
         LOG.info(() -> "starting connect-proxy: " + launch);
 
-        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        // one event loop per core: each listener verticle instance owns one, and a proxied connection stays on it
+        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)
+                .setEventLoopPoolSize(Math.max(1, Runtime.getRuntime().availableProcessors())));
         LOG.info(() -> "native transport " + (vertx.isNativeTransportEnabled() ? "enabled"
                 : "unavailable, using NIO (" + vertx.unavailableNativeTransportCause() + ")"));
 
