@@ -4,9 +4,13 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.ext.web.client.WebClientOptions;
 
+import io.vertx.core.buffer.Buffer;
+
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -32,8 +36,8 @@ final class AgentTls {
                 any = true;
             }
             if (notEmpty(settings.caPath())) {
-                for (Path p : certificatesIn(settings.caPath())) {
-                    trust.addCertPath(p.toString());
+                for (String pem : certificatesIn(settings.caPath())) {
+                    trust.addCertValue(Buffer.buffer(pem));
                     any = true;
                 }
             }
@@ -54,21 +58,29 @@ final class AgentTls {
         }
     }
 
-    private static List<Path> certificatesIn(String dir) {
+    /**
+     * The PEM text of every file in the directory that holds certificates. Like Go's cert pool (which Consul
+     * uses), files with other content (a key kept next to the CA) are skipped rather than fatal.
+     */
+    private static List<String> certificatesIn(String dir) {
         Path path = Path.of(dir);
         if (!Files.isDirectory(path)) {
             throw new IllegalArgumentException("ca_path: not a directory: " + dir);
         }
         try (Stream<Path> files = Files.list(path)) {
-            List<Path> certs = files.filter(Files::isRegularFile)
-                    .filter(p -> p.toString().endsWith(".pem") || p.toString().endsWith(".crt"))
-                    .sorted().toList();
+            List<String> certs = new ArrayList<>();
+            for (Path p : files.filter(Files::isRegularFile).sorted().toList()) {
+                String text = Files.readString(p, StandardCharsets.UTF_8);
+                if (text.contains("-----BEGIN CERTIFICATE-----")) {
+                    certs.add(text);
+                }
+            }
             if (certs.isEmpty()) {
-                throw new IllegalArgumentException("ca_path: no .pem or .crt files in " + dir);
+                throw new IllegalArgumentException("ca_path: no PEM certificates in " + dir);
             }
             return certs;
         } catch (IOException e) {
-            throw new IllegalArgumentException("ca_path: cannot list " + dir + ": " + e.getMessage());
+            throw new IllegalArgumentException("ca_path: cannot read " + dir + ": " + e.getMessage());
         }
     }
 

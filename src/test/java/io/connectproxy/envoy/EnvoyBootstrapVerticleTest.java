@@ -1,5 +1,7 @@
 package io.connectproxy.envoy;
 
+import io.connectproxy.testsupport.TestCertificate;
+
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;

@@ -1,4 +1,4 @@
-package io.connectproxy.envoy;
+package io.connectproxy.testsupport;
 
 import io.vertx.core.net.PemKeyCertOptions;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -25,9 +25,9 @@ import java.util.Base64;
 import java.util.Date;
 
 /** A self-signed EC certificate for {@code localhost}, written as PEM files (key as PKCS#8). */
-record TestCertificate(String certificatePath, String privateKeyPath) {
+public record TestCertificate(String certificatePath, String privateKeyPath) {
 
-    static TestCertificate create(Path dir) {
+    public static TestCertificate create(Path dir) {
         try {
             KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
             gen.initialize(new ECGenParameterSpec("secp256r1"));
@@ -56,7 +56,7 @@ record TestCertificate(String certificatePath, String privateKeyPath) {
         }
     }
 
-    PemKeyCertOptions keyCertOptions() {
+    public PemKeyCertOptions keyCertOptions() {
         return new PemKeyCertOptions().setCertPath(certificatePath).setKeyPath(privateKeyPath);
     }
 }
