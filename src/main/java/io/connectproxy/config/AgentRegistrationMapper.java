@@ -103,13 +103,9 @@ public final class AgentRegistrationMapper {
                 ProxyConfig.DEFAULT_LOCAL_SERVICE_HOST, config.path("local_service_address"));
         ProxyTuning tuning = ProxyTuning.read(config);
 
-        List<UpstreamConfig> upstreams = new ArrayList<>();
-        List<String> fields = new ArrayList<>();
-        for (JsonFields u : config.objects("upstreams")) {
-            UpstreamConfig up = UpstreamParser.fromFile(u);
-            upstreams.add(up);
-            fields.add(UpstreamParser.fileListenerField(up, u.path()));
-        }
+        UpstreamParser.Parsed parsed = UpstreamParser.fromFileList(config);
+        List<UpstreamConfig> upstreams = parsed.upstreams();
+        List<String> fields = parsed.fields();
         addWireUpstreams(managed.upstreams(), "Upstreams", upstreams, fields);
         UpstreamParser.checkListeners(upstreams, fields, bindAddress, bindPort, config.path("bind_port"));
 

@@ -2,7 +2,6 @@ package io.connectproxy.config;
 
 import io.vertx.core.json.JsonObject;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -73,13 +72,9 @@ public final class ServiceDefinitionParser {
         }
         ProxyTuning tuning = ProxyTuning.read(config);
 
-        List<UpstreamConfig> upstreams = new ArrayList<>();
-        List<String> fields = new ArrayList<>();
-        for (JsonFields u : config.objects("upstreams")) {
-            UpstreamConfig up = UpstreamParser.fromFile(u);
-            upstreams.add(up);
-            fields.add(UpstreamParser.fileListenerField(up, u.path()));
-        }
+        UpstreamParser.Parsed parsed = UpstreamParser.fromFileList(config);
+        List<UpstreamConfig> upstreams = parsed.upstreams();
+        List<String> fields = parsed.fields();
         UpstreamParser.checkListeners(upstreams, fields, bindAddress, bindPort, config.path("bind_port"));
 
         return new ProxyConfig(name, id, datacenter, bindAddress, bindPort, localHost, localPort, socket,

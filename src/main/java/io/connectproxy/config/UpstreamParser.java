@@ -18,6 +18,22 @@ final class UpstreamParser {
     }
 
     /** One snake_case entry ({@code destination_name}, {@code local_bind_port}, …). */
+    /** The upstreams of a config map and, in the same order, the field path each listener came from. */
+    record Parsed(List<UpstreamConfig> upstreams, List<String> fields) {
+    }
+
+    /** Every entry of {@code config.upstreams}; the lists are mutable so agent upstreams can be appended. */
+    static Parsed fromFileList(JsonFields config) {
+        List<UpstreamConfig> upstreams = new java.util.ArrayList<>();
+        List<String> fields = new java.util.ArrayList<>();
+        for (JsonFields u : config.objects("upstreams")) {
+            UpstreamConfig up = fromFile(u);
+            upstreams.add(up);
+            fields.add(fileListenerField(up, u.path()));
+        }
+        return new Parsed(upstreams, fields);
+    }
+
     static UpstreamConfig fromFile(JsonFields u) {
         String name = u.requiredString("destination_name");
         DestinationType type = destinationType(u.string("destination_type"), u.path("destination_type"));

@@ -51,18 +51,12 @@ final class AgentServiceJson {
         return out.mergeIn(tail);
     }
 
+    /** A check as {@code /v1/agent/checks} lists it: the health shape without the catalog's port and indexes. */
     static JsonObject check(CheckRecord c, NodeInfo node, List<String> serviceTags) {
-        return new JsonObject()
-            .put("Node", node.name())
-            .put("CheckID", c.checkId())
-            .put("Name", c.name())
-            .put("Status", c.status())
-            .put("Notes", c.notes())
-            .put("Output", c.output())
-            .put("ServiceID", c.serviceId())
-            .put("ServiceName", c.serviceName())
-            .put("ServiceTags", new JsonArray(List.copyOf(serviceTags)))
-            .put("Type", c.type())
-            .put("Definition", new JsonObject());
+        JsonObject out = HealthJson.check(node, c, serviceTags, false);
+        out.remove("ExposedPort");
+        out.remove("CreateIndex");
+        out.remove("ModifyIndex");
+        return out;
     }
 }
