@@ -26,8 +26,10 @@ import io.vertx.core.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -84,8 +86,11 @@ public final class UpstreamListenerVerticle extends VerticleBase {
     public Future<?> start() {
         meshClient = vertx.createNetClient(MeshTlsOptions.clientOptions(new NetClientOptions()
                 .setTcpNoDelay(true), engine));
-        vertx.eventBus().<EndpointSet>localConsumer(Addresses.ENDPOINTS, m ->
-                endpoints.put(m.body().destinationKey(), m.body()));
+        vertx.eventBus().<EndpointSet>localConsumer(Addresses.ENDPOINTS, m -> {
+            if (config.upstreams().stream().anyMatch(u -> u.destinationKey().equals(m.body().destinationKey()))) {
+                endpoints.put(m.body().destinationKey(), m.body());
+            }
+        });
         clientSsl = MeshTlsOptions.client(identity);
         vertx.eventBus().<TlsIdentity>localConsumer(Addresses.IDENTITY, m -> {
             identity = m.body();
@@ -115,6 +120,10 @@ public final class UpstreamListenerVerticle extends VerticleBase {
                 work.add(gone.server == null ? Future.succeededFuture() : gone.server.close());
             }
         }
+        // a destination dropped and later added again must not start from the set it had back then
+        Set<String> destinations = new HashSet<>();
+        next.upstreams().forEach(u -> destinations.add(u.destinationKey()));
+        endpoints.keySet().retainAll(destinations);
         for (Map.Entry<String, UpstreamConfig> e : wanted.entrySet()) {
             Listener existing = listeners.get(e.getKey());
             if (existing == null) {
@@ -164,6 +173,8 @@ public final class UpstreamListenerVerticle extends VerticleBase {
             failures.log(() -> "upstream " + upstream.destinationName() + ": no healthy endpoint, closing connection"
                     + " from " + client.remoteAddress());
             metrics.upstreamDialFailed(upstream.destinationName(), "no_endpoint");
+            // a prepared query is polled, not watched: ask for an early re-read (discovery rate-limits it)
+            vertx.eventBus().send(Addresses.ENDPOINTS_REFRESH, upstream.destinationKey());
             client.close();
             return;
         }
@@ -209,6 +220,7 @@ public final class UpstreamListenerVerticle extends VerticleBase {
                 .setSslOptions(clientSsl)
                 .setTimeout((int) Math.min(Integer.MAX_VALUE, remainingMs));
         Promise<Dialled> result = Promise.promise();
+        long dialStartMs = System.currentTimeMillis();
         meshClient.connect(options).onComplete(ar -> {
             if (ar.failed()) {
                 metrics.upstreamDialFailed(upstream.destinationName(), "connect");
@@ -219,7 +231,13 @@ public final class UpstreamListenerVerticle extends VerticleBase {
             }
             NetSocket socket = ar.result();
             try {
+                // also on a resumed session: its peer chain is the one verified when the session was made, and
+                // the destination check is per connection, not per session
                 PeerIdentityVerifier.verifyServer(socket, e.expectedService(), e.expectedDatacenter());
+                if (TlsResumption.resumedThenMark(socket.sslSession(), dialStartMs)) {
+                    metrics.registry().counter(TlsResumption.METRIC, "upstream", upstream.destinationName())
+                            .increment();
+                }
                 result.complete(new Dialled(e, socket));
             } catch (PeerIdentityException mismatch) {
                 socket.close();

@@ -1,0 +1,85 @@
+package io.connectproxy.mesh;
+
+import io.connectproxy.cli.ProxyRuntime;
+import io.connectproxy.devagent.DevCa;
+import io.connectproxy.testsupport.EchoServer;
+import io.connectproxy.testsupport.TestMesh;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Acceptance 4 of issue 4: an "echo" instance that is really a TLS server holding web's certificate (valid, signed
+ * by the mesh CA) is never used: its handshakes complete, but the dialler sees the wrong SPIFFE id, drops it and
+ * goes on to the genuine instance, so the client never gets a byte from the impostor.
+ */
+class WrongIdentityInstanceTest {
+    private Vertx vertx;
+    private TestMesh mesh;
+
+    @BeforeEach
+    void setUp() {
+        vertx = Vertx.vertx();
+        mesh = TestMesh.start(vertx);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        mesh.close();
+        vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void impostorWithAnotherServicesCertificateIsNeverUsed() throws Exception {
+        DevCa.IssuedLeaf webLeaf = mesh.agent().ca().issueServiceLeaf("web", Duration.ofHours(1));
+        AtomicInteger impostorConnections = new AtomicInteger();
+        NetServer impostor = TestMesh.await(vertx.createNetServer(new NetServerOptions().setSsl(true)
+                        .setKeyCertOptions(new PemKeyCertOptions().addCertValue(Buffer.buffer(webLeaf.certPem()))
+                                .addKeyValue(Buffer.buffer(webLeaf.privateKeyPem()))))
+                .connectHandler(s -> {
+                    impostorConnections.incrementAndGet();
+                    s.write("EVIL");
+                    s.handler(s::write);
+                })
+                .listen(0, "127.0.0.1"));
+
+        EchoServer genuine = TestMesh.await(EchoServer.start(vertx));
+        mesh.register(Wire.service("echo-real", "echo", genuine.port(), TestMesh.freePort(), null, new JsonArray()));
+        mesh.register(Wire.service("echo-fake", "echo", TestMesh.freePort(), impostor.actualPort(), null,
+                new JsonArray()));
+        mesh.startSidecar("echo-real");
+        int port = TestMesh.freePort();
+        mesh.register(Wire.service("web", "web", TestMesh.freePort(), TestMesh.freePort(), null,
+                new JsonArray().add(Wire.upstream("echo", port))));
+        ProxyRuntime web = mesh.startSidecar("web");
+        Wire.await(() -> web.metrics().gaugeValue("upstream_healthy_endpoints", "destination",
+                "service/default/echo") == 2, Duration.ofSeconds(5), "web sees both echo instances");
+
+        for (int i = 0; i < 40; i++) {
+            String text = "hello " + i;
+            assertEquals(text, Wire.exchangeOnce(port, text), "connection " + i + " got a byte from the impostor?");
+        }
+
+        assertEquals(40, genuine.accepted());
+        assertTrue(impostorConnections.get() >= 10, "the impostor was dialled (and its TLS handshake completed): "
+                + impostorConnections.get());
+        assertEquals(impostorConnections.get(),
+                (int) web.metrics().count("upstream_dial_failures_total", "upstream", "echo", "reason", "identity"),
+                "every impostor dial was refused for its identity");
+    }
+}
