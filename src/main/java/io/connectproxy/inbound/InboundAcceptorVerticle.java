@@ -97,6 +97,17 @@ public final class InboundAcceptorVerticle extends VerticleBase {
         return Future.join(server == null ? Future.succeededFuture() : server.close(), appClient.close());
     }
 
+    /**
+     * Graceful drain (SIGTERM): stop accepting, let open connections run for up to {@code timeout}, then close
+     * them. Completes when the last one has ended. Runs on this verticle's event loop.
+     */
+    public Future<Void> drain(Duration timeout) {
+        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        context.runOnContext(v -> (server == null ? Future.<Void>succeededFuture() : server.shutdown(timeout))
+                .onComplete(done));
+        return done.future();
+    }
+
     private Future<NetServer> listen() {
         NetServerOptions base = new NetServerOptions()
                 .setHost(config.bindAddress())

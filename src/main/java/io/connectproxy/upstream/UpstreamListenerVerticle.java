@@ -103,6 +103,21 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         return Future.join(closing);
     }
 
+    /**
+     * Graceful drain (SIGTERM, after the grace period): every listener stops accepting, open connections run for up
+     * to {@code timeout}, then are closed. Completes when the last one has ended. Runs on this verticle's event loop.
+     */
+    public Future<Void> drain(Duration timeout) {
+        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        context.runOnContext(v -> {
+            List<Future<?>> closing = new ArrayList<>();
+            listeners.values().forEach(l -> closing.add(l.server == null ? Future.succeededFuture()
+                    : l.server.shutdown(timeout)));
+            Future.join(closing).<Void>mapEmpty().onComplete(done);
+        });
+        return done.future();
+    }
+
     private Future<?> apply(ProxyConfig next) {
         config = next;
         Map<String, UpstreamConfig> wanted = new HashMap<>();
