@@ -30,6 +30,7 @@ public final class Logging {
     static final String REDACTED = "<redacted>";
     /** Values never to be printed, whoever logs them (a library's error message may echo a header or URL). */
     private static final Set<String> SECRETS = new CopyOnWriteArraySet<>();
+    private static final Set<Logger> TUNED = new CopyOnWriteArraySet<>();
 
     /** System property that selects the LogManager; must be set before the first logger is created. */
     static final String MANAGER_PROPERTY = "java.util.logging.manager";
@@ -111,8 +112,18 @@ public final class Logging {
         // Netty's own debug output is very chatty (buffer leak detection, native library probing): show it only at
         // trace; at debug, only this proxy's own debug lines appear.
         Level libraries = level == LogLevel.TRACE ? jul : (jul.intValue() < Level.INFO.intValue() ? Level.INFO : jul);
-        Logger.getLogger("io.netty").setLevel(libraries);
-        Logger.getLogger("io.vertx").setLevel(libraries);
+        keep(Logger.getLogger("io.netty")).setLevel(libraries);
+        keep(Logger.getLogger("io.vertx")).setLevel(libraries);
+        // Vert.x binds Netty's event-executor gauges once per event-loop group; Micrometer warns about the second
+        // binding at every start. Harmless (the first one is kept): show it only at trace.
+        keep(Logger.getLogger("io.micrometer.core.instrument.MeterRegistry"))
+                .setLevel(level == LogLevel.TRACE ? jul : Level.SEVERE);
+    }
+
+    /** JUL holds loggers weakly: one collected before it logs would come back without its level. */
+    private static Logger keep(Logger logger) {
+        TUNED.add(logger);
+        return logger;
     }
 
     static Handler handler(Level level, boolean json, OutputStream out) {
