@@ -144,6 +144,33 @@ class DrainE2eTest {
         assertTrue(out.contains("stopped"), out);
     }
 
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aSecondSignalExitsAtOnce(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        EchoServer app = TestMesh.await(EchoServer.start(vertx));
+        java.nio.file.Path conf = dir.resolve("web.json");
+        // a long grace: after the first signal the upstream listener would keep the process alive for a minute
+        java.nio.file.Files.writeString(conf, new JsonObject().put("service", new JsonObject().put("name", "web")
+                .put("port", app.port()).put("connect", new JsonObject().put("proxy", new JsonObject()
+                        .put("config", new JsonObject().put("bind_port", TestMesh.freePort())
+                                .put("shutdown_grace_ms", 60_000)
+                                .put("upstreams", new JsonArray().add(new JsonObject()
+                                        .put("destination_name", "db")
+                                        .put("local_bind_port", TestMesh.freePort())))))))
+                .put("admin", new JsonObject().put("bind", "off")).encode());
+        proxy = FatJarProcess.start(List.of("-conf", conf.toString(), "-http-addr", mesh.agent().httpAddr()),
+                Map.of());
+        proxy.awaitLine(l -> l.contains("ready: web"), Duration.ofSeconds(30));
+
+        sigterm(proxy.process());
+        proxy.awaitLine(l -> l.contains("SIGTERM: draining"), Duration.ofSeconds(10));
+        assertTrue(proxy.process().isAlive(), "the first signal must drain, not exit");
+        long t = System.nanoTime();
+        sigterm(proxy.process());
+        assertEquals(143, proxy.awaitExit(Duration.ofSeconds(10)), proxy.output());
+        assertTrue(elapsedMs(t) < 5000, "the second signal took " + elapsedMs(t) + " ms");
+    }
+
     /**
      * SIGTERM without {@link Process#destroy()}, which also closes our ends of the process's pipes and so loses
      * what it logs while draining.
