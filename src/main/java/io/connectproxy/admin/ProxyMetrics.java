@@ -16,9 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ProxyMetrics {
     private static final String PREFIX = "connect_proxy_";
+    private static final String UPSTREAM_LISTENER_PREFIX = "upstream:";
 
     private final MeterRegistry registry;
     private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
+    /** The proxied service: the destination of the public listener's connections. */
+    private volatile String localService = "";
 
     public ProxyMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -33,21 +36,38 @@ public final class ProxyMetrics {
         return registry;
     }
 
+    /** Names the proxied service once its config is known (the destination label of public connections). */
+    public void localService(String serviceName) {
+        localService = serviceName == null ? "" : serviceName;
+    }
+
     // ---- connections --------------------------------------------------------------------------------------
 
     /** A proxied connection was established (listener: "public" or "upstream:<name>"). */
     public void connectionOpened(String listener) {
-        registry.counter(PREFIX + "connections_total", Tags.of("listener", listener)).increment();
-        gauge("connections_active", Tags.of("listener", listener)).incrementAndGet();
+        Tags tags = listenerTags(listener);
+        registry.counter(PREFIX + "connections_total", tags).increment();
+        gauge("connections_active", tags).incrementAndGet();
     }
 
     /** A proxied connection ended; bytes are from the client's point of view. */
     public void connectionClosed(String listener, long bytesFromClient, long bytesToClient) {
-        gauge("connections_active", Tags.of("listener", listener)).decrementAndGet();
-        registry.counter(PREFIX + "bytes_total", Tags.of("listener", listener, "direction", "in"))
-                .increment(bytesFromClient);
-        registry.counter(PREFIX + "bytes_total", Tags.of("listener", listener, "direction", "out"))
-                .increment(bytesToClient);
+        Tags tags = listenerTags(listener);
+        gauge("connections_active", tags).decrementAndGet();
+        registry.counter(PREFIX + "bytes_total", tags.and("direction", "in")).increment(bytesFromClient);
+        registry.counter(PREFIX + "bytes_total", tags.and("direction", "out")).increment(bytesToClient);
+    }
+
+    /**
+     * listener, upstream and destination: "upstream:redis" serves upstream redis (its destination); "public"
+     * forwards to the local service. Every series of a metric carries the same label names, as Prometheus wants.
+     */
+    private Tags listenerTags(String listener) {
+        if (listener.startsWith(UPSTREAM_LISTENER_PREFIX)) {
+            String upstream = listener.substring(UPSTREAM_LISTENER_PREFIX.length());
+            return Tags.of("listener", listener, "upstream", upstream, "destination", upstream);
+        }
+        return Tags.of("listener", listener, "upstream", "", "destination", localService);
     }
 
     /** A connection was refused before anything was forwarded (handshake, identity, authorization, app down). */
@@ -116,9 +136,12 @@ public final class ProxyMetrics {
         });
     }
 
-    /** Current value of a gauge (tests). */
+    /** Current value of a gauge (tests); the tags given must be all of the gauge's tags. */
     public long gaugeValue(String name, String... tags) {
         AtomicLong v = gauges.get(name + Tags.of(tags));
+        if (v == null && tags.length == 2 && tags[0].equals("listener")) {
+            v = gauges.get(name + listenerTags(tags[1]));
+        }
         return v == null ? 0 : v.get();
     }
 }

@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -25,6 +27,10 @@ import java.util.logging.StreamHandler;
  */
 public final class Logging {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ISO_INSTANT.withZone(ZoneOffset.UTC);
+    static final String REDACTED = "<redacted>";
+    /** Values never to be printed, whoever logs them (a library's error message may echo a header or URL). */
+    private static final Set<String> SECRETS = new CopyOnWriteArraySet<>();
+    private static final Set<Logger> TUNED = new CopyOnWriteArraySet<>();
 
     /** System property that selects the LogManager; must be set before the first logger is created. */
     static final String MANAGER_PROPERTY = "java.util.logging.manager";
@@ -66,6 +72,27 @@ public final class Logging {
         }
     }
 
+    /**
+     * Registers a secret (the agent token, a managed proxy's token) that every formatter replaces with
+     * {@value #REDACTED}: a safety net under the rule that code never logs one. Blank values are ignored.
+     */
+    public static void redact(String secret) {
+        if (secret != null && !secret.isBlank()) {
+            SECRETS.add(secret);
+        }
+    }
+
+    static String scrub(String s) {
+        if (s == null || SECRETS.isEmpty()) {
+            return s;
+        }
+        String out = s;
+        for (String secret : SECRETS) {
+            out = out.replace(secret, REDACTED);
+        }
+        return out;
+    }
+
     /** Replaces the root logger's handlers; call once at start-up, before anything logs. */
     public static void configure(LogLevel level, boolean json) {
         configure(level, json, System.err);
@@ -85,8 +112,18 @@ public final class Logging {
         // Netty's own debug output is very chatty (buffer leak detection, native library probing): show it only at
         // trace; at debug, only this proxy's own debug lines appear.
         Level libraries = level == LogLevel.TRACE ? jul : (jul.intValue() < Level.INFO.intValue() ? Level.INFO : jul);
-        Logger.getLogger("io.netty").setLevel(libraries);
-        Logger.getLogger("io.vertx").setLevel(libraries);
+        keep(Logger.getLogger("io.netty")).setLevel(libraries);
+        keep(Logger.getLogger("io.vertx")).setLevel(libraries);
+        // Vert.x binds Netty's event-executor gauges once per event-loop group; Micrometer warns about the second
+        // binding at every start. Harmless (the first one is kept): show it only at trace.
+        keep(Logger.getLogger("io.micrometer.core.instrument.MeterRegistry"))
+                .setLevel(level == LogLevel.TRACE ? jul : Level.SEVERE);
+    }
+
+    /** JUL holds loggers weakly: one collected before it logs would come back without its level. */
+    private static Logger keep(Logger logger) {
+        TUNED.add(logger);
+        return logger;
     }
 
     static Handler handler(Level level, boolean json, OutputStream out) {
@@ -162,13 +199,13 @@ public final class Logging {
             String level = levelName(r.getLevel());
             sb.append(level).append(" ".repeat(Math.max(1, 6 - level.length())));
             sb.append(shortName(r.getLoggerName())).append(": ");
-            sb.append(oneLine(formatMessage(r)));
+            sb.append(oneLine(scrub(formatMessage(r))));
             Throwable t = r.getThrown();
             if (t != null) {
                 if (stackTraces) {
-                    sb.append(System.lineSeparator()).append(stackTrace(t).stripTrailing());
+                    sb.append(System.lineSeparator()).append(scrub(stackTrace(t)).stripTrailing());
                 } else {
-                    sb.append(" (").append(oneLine(causeChain(t))).append(')');
+                    sb.append(" (").append(oneLine(scrub(causeChain(t)))).append(')');
                 }
             }
             return sb.append(System.lineSeparator()).toString();
@@ -189,12 +226,12 @@ public final class Logging {
             sb.append(",\"thread\":");
             quote(sb, Thread.currentThread().getName());
             sb.append(",\"message\":");
-            quote(sb, formatMessage(r));
+            quote(sb, scrub(formatMessage(r)));
             if (r.getThrown() != null) {
                 sb.append(",\"error\":");
-                quote(sb, causeChain(r.getThrown()));
+                quote(sb, scrub(causeChain(r.getThrown())));
                 sb.append(",\"stack\":");
-                quote(sb, stackTrace(r.getThrown()));
+                quote(sb, scrub(stackTrace(r.getThrown())));
             }
             return sb.append('}').append('\n').toString();
         }

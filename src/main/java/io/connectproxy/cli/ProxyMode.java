@@ -1,30 +1,55 @@
 package io.connectproxy.cli;
 
+import io.connectproxy.admin.ProxyMetrics;
+import io.connectproxy.admin.ProxyRegistration;
+import io.connectproxy.admin.RegistrationVerticle;
 import io.connectproxy.config.ConfigException;
+import io.connectproxy.config.ConfigWatcherVerticle;
 import io.connectproxy.config.LaunchConfig;
 import io.connectproxy.config.LaunchConfigResolver;
+import io.connectproxy.config.ProxyConfig;
+import io.connectproxy.config.ShutdownTiming;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * {@code java -jar proxy-fat.jar [flags]}: resolves the launch config (exit 2 with the message on bad input),
- * sets up logging, starts Vert.x with the native transport when available, runs {@link ProxyRuntime}, and
- * returns when Vert.x has been closed (SIGTERM/SIGINT) or start-up failed.
+ * sets up logging and metrics, starts Vert.x with the native transport when available, runs {@link ProxyRuntime}
+ * (and {@code -register}), and returns when start-up failed or a SIGTERM/SIGINT drain has finished (exit 0).
+ * <p>
+ * Shutdown: the first signal turns {@code /ready} to 503 and the TTL check to critical, stops the public
+ * listener, lets upstream listeners serve for {@code shutdown_grace_ms} and open connections finish within
+ * {@code drain_timeout_ms}, deregisters, closes Vert.x and exits 0. A second signal exits at once.
  */
 public final class ProxyMode implements Mode {
     private static final Logger LOG = Logger.getLogger(ProxyMode.class.getName());
     /** How long the shutdown hook waits for Vert.x to close before letting the JVM exit anyway. */
     private static final long CLOSE_TIMEOUT_SECONDS = 30;
+    /** Beyond grace + drain: deregistering and closing Vert.x must not hold the process forever either. */
+    private static final Duration SHUTDOWN_SLACK = Duration.ofSeconds(5);
 
-    static final GoFlags FLAGS = new GoFlags(LaunchConfigResolver.VALUE_FLAGS, LaunchConfigResolver.BOOLEAN_FLAGS,
+    static final GoFlags FLAGS = new GoFlags(
+            union(LaunchConfigResolver.VALUE_FLAGS, "register-id"),
+            union(LaunchConfigResolver.BOOLEAN_FLAGS, "register"),
             LaunchConfigResolver.REPEATABLE_FLAGS);
 
     static final String USAGE = """
@@ -50,26 +75,36 @@ public final class ProxyMode implements Mode {
               -datacenter DC
               Legacy managed proxies (Consul 1.3-1.5): CONNECT_PROXY_ID + CONNECT_PROXY_TOKEN
 
+            Shutdown (SIGTERM/SIGINT; keys of the proxy config map, milliseconds):
+              shutdown_grace_ms      upstream listeners keep accepting this long (default 3000)
+              drain_timeout_ms       open connections get this long to finish (default 5000)
+              A second signal exits at once.
+
             Other:
-              -admin-bind HOST:PORT  admin HTTP listener, "off" to disable (default 127.0.0.1:19100)
+              -admin-bind HOST:PORT  admin HTTP listener, "off" to disable (default 127.0.0.1:19100):
+                                     /ready /health /metrics /config
+              -register              with -service and -listen: register this proxy with the agent (Kind
+                                     connect-proxy, TTL check passing while ready); deregistered on exit
+              -register-id ID        the registration ID (default SERVICE-proxy)
               -log-level LEVEL       trace, debug, info, warn, error (default info)
               -log-json              log JSON lines
               -h, -help              this help
             """;
 
-    private final ProxyRuntime runtime;
+    private final RuntimeFactory runtimeFactory;
 
     public ProxyMode() {
-        this(new ProxyRuntime());
+        this(metrics -> new ProxyRuntime(ConfigWatcherVerticle.Timing.DEFAULT, metrics));
     }
 
-    ProxyMode(ProxyRuntime runtime) {
-        this.runtime = runtime;
+    ProxyMode(RuntimeFactory runtimeFactory) {
+        this.runtimeFactory = runtimeFactory;
     }
 
     @Override
     public int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
         LaunchConfig launch;
+        ProxyRegistration registration;
         try {
             GoFlags.Parsed parsed = FLAGS.parse(args);
             if (parsed.bool("h") || parsed.bool("help")) {
@@ -77,30 +112,44 @@ public final class ProxyMode implements Mode {
                 return 0;
             }
             launch = resolve(parsed, env);
+            registration = registration(parsed, launch);
         } catch (ConfigException e) {
             err.println(e.getMessage());
             return ConfigException.EXIT_CODE;
         }
+        Logging.redact(launch.agent().token());
+        Logging.redact(launch.source().token());
         Logging.configure(launch.logLevel(), launch.logJson());
         LOG.info(() -> "starting connect-proxy: " + launch);
 
-        // one event loop per core: each listener verticle instance owns one, and a proxied connection stays on it
-        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)
-                .setEventLoopPoolSize(Math.max(1, Runtime.getRuntime().availableProcessors())));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Vertx vertx = createVertx(registry);
         LOG.info(() -> "native transport " + (vertx.isNativeTransportEnabled() ? "enabled"
                 : "unavailable, using NIO (" + vertx.unavailableNativeTransportCause() + ")"));
+        ProxyRuntime runtime = runtimeFactory.create(new ProxyMetrics(registry));
 
         CompletableFuture<Integer> exit = new CompletableFuture<>();
+        AtomicBoolean stopping = new AtomicBoolean();
+        RegistrationVerticle[] registered = new RegistrationVerticle[1];
+
+        // fallback for the signals not handled below (SIGHUP, -Xrs): close without draining
         Thread hook = new Thread(() -> {
-            LOG.info("shutting down");
-            exit.complete(0);
-            closeAndWait(vertx);
-            LOG.info("stopped");
+            if (stopping.compareAndSet(false, true)) {
+                LOG.info("shutting down");
+                exit.complete(0);
+                closeAndWait(vertx);
+                LOG.info("stopped");
+            }
         }, "connect-proxy-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        ShutdownSignals.install(signal -> {
+            if (stopping.compareAndSet(false, true)) {
+                drainAndClose(signal, vertx, runtime, registered[0]).onComplete(ar -> exit.complete(0));
+            }
+        });
 
         runtime.start(vertx, launch).onFailure(e -> {
-            if (exit.isDone()) {
+            if (stopping.get() || exit.isDone()) {
                 return; // shut down while still starting (e.g. waiting for the agent): not a start-up failure
             }
             int code;
@@ -112,18 +161,116 @@ public final class ProxyMode implements Mode {
                 err.println("connect-proxy: start-up failed: " + e.getMessage());
                 code = 1;
             }
+            stopping.set(true);
             vertx.close().onComplete(ar -> exit.complete(code));
         });
+        if (registration != null) {
+            RegistrationVerticle r = new RegistrationVerticle(launch.agent(), registration, runtime::readiness);
+            registered[0] = r;
+            vertx.deployVerticle(r);
+        }
 
         int code = exit.join();
-        if (code != 0) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException alreadyShuttingDown) {
-                // the hook is running or ran: nothing to undo
-            }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the hook is running or ran: nothing to undo
         }
         return code;
+    }
+
+    /** Builds a runtime around the process's metrics (tests substitute their own). */
+    @FunctionalInterface
+    interface RuntimeFactory {
+        ProxyRuntime create(ProxyMetrics metrics);
+    }
+
+    /**
+     * The graceful path, off the event loops: drain, deregister (Vert.x undeploys the registration on close),
+     * close. Bounded by grace + drain + slack so a stuck connection cannot keep the process alive.
+     */
+    private static Future<Void> drainAndClose(String signal, Vertx vertx, ProxyRuntime runtime,
+                                              RegistrationVerticle registration) {
+        ShutdownTiming timing = shutdownTiming(runtime);
+        LOG.info(() -> signal + ": draining (public listener closed, upstream listeners serve "
+                + timing.shutdownGrace().toMillis() + " ms more, open connections get "
+                + timing.drainTimeout().toMillis() + " ms)");
+        long started = System.nanoTime();
+        Future<Void> marked = registration == null ? Future.succeededFuture() : registration.markShuttingDown();
+        Future<Void> drained = marked.transform(ar -> runtime.drain(timing));
+        long limitMs = timing.shutdownGrace().plus(timing.drainTimeout()).plus(SHUTDOWN_SLACK).toMillis();
+        io.vertx.core.Promise<Void> bounded = io.vertx.core.Promise.promise();
+        drained.onComplete(ar -> bounded.tryComplete());
+        vertx.setTimer(limitMs, t -> {
+            if (bounded.tryComplete()) {
+                LOG.warning(() -> "drain did not finish within " + limitMs + " ms; closing anyway");
+            }
+        });
+        return bounded.future()
+                .onSuccess(v -> LOG.info(() -> "drained in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime()
+                        - started) + " ms; closing"))
+                .transform(ar -> vertx.close())
+                .onComplete(ar -> LOG.info("stopped"));
+    }
+
+    private static ShutdownTiming shutdownTiming(ProxyRuntime runtime) {
+        ConfigWatcherVerticle w = runtime.watcher();
+        ProxyConfig config = w == null ? null : w.current();
+        if (config == null) {
+            return ShutdownTiming.DEFAULT;
+        }
+        try {
+            return ShutdownTiming.of(config);
+        } catch (ConfigException e) {
+            LOG.warning(() -> "using the default shutdown timing: " + e.getMessage());
+            return ShutdownTiming.DEFAULT;
+        }
+    }
+
+    /**
+     * One event loop per core (each listener verticle instance owns one, and a proxied connection stays on it),
+     * native transport when available, and metrics into the admin registry: JVM, Netty (event loops, allocator)
+     * and worker pools. Per-connection network metrics are left to {@link ProxyMetrics}, which counts per
+     * connection, not per read.
+     */
+    static Vertx createVertx(PrometheusMeterRegistry registry) {
+        MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
+                .setEnabled(true)
+                .setJvmMetricsEnabled(true)
+                .setNettyMetricsEnabled(true);
+        for (MetricsDomain d : List.of(MetricsDomain.NET_SERVER, MetricsDomain.NET_CLIENT, MetricsDomain.HTTP_SERVER,
+                MetricsDomain.HTTP_CLIENT, MetricsDomain.DATAGRAM_SOCKET, MetricsDomain.EVENT_BUS)) {
+            metrics.addDisabledMetricsCategory(d);
+        }
+        VertxOptions options = new VertxOptions().setPreferNativeTransport(true)
+                .setEventLoopPoolSize(Math.max(1, Runtime.getRuntime().availableProcessors()))
+                .setMetricsOptions(metrics);
+        return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
+    }
+
+    /** {@code -register} needs a static config with a public listener: {@code -service} and {@code -listen}. */
+    static ProxyRegistration registration(GoFlags.Parsed parsed, LaunchConfig launch) {
+        if (!parsed.bool("register")) {
+            if (parsed.has("register-id")) {
+                throw new ConfigException("-register-id", "only used with -register");
+            }
+            return null;
+        }
+        ProxyConfig config = launch.source().staticConfig();
+        if (launch.source().kind() != LaunchConfig.Kind.FLAGS || config == null || !config.hasPublicListener()) {
+            throw new ConfigException("-register", "needs -service with -listen and -service-addr (with "
+                    + "-sidecar-for, -proxy-id or a managed proxy the agent already has the registration)");
+        }
+        String id = parsed.has("register-id") ? parsed.get("register-id") : ProxyRegistration.defaultId(
+                config.serviceName());
+        if (id == null || id.isBlank()) {
+            throw new ConfigException("-register-id", "must not be empty");
+        }
+        return new ProxyRegistration(id, config, ProxyRegistration.DEFAULT_TTL);
+    }
+
+    private static Set<String> union(Set<String> base, String... more) {
+        return Stream.concat(base.stream(), Stream.of(more)).collect(Collectors.toUnmodifiableSet());
     }
 
     /** Parses the flags into a launch config; -h handling is the caller's. */

@@ -1,10 +1,15 @@
 package io.connectproxy.cli;
 
+import io.connectproxy.admin.AdminVerticle;
 import io.connectproxy.admin.ProxyMetrics;
+import io.connectproxy.admin.Readiness;
+import io.connectproxy.admin.RunningConfig;
+import io.connectproxy.bus.Addresses;
 import io.connectproxy.bus.Codecs;
 import io.connectproxy.config.ConfigWatcherVerticle;
 import io.connectproxy.config.LaunchConfig;
 import io.connectproxy.config.ProxyConfig;
+import io.connectproxy.config.ShutdownTiming;
 import io.connectproxy.config.UpstreamConfig;
 import io.connectproxy.consul.AgentClient;
 import io.connectproxy.identity.CertRotationVerticle;
@@ -17,11 +22,13 @@ import io.connectproxy.upstream.EndpointSet;
 import io.connectproxy.upstream.UpstreamListenerVerticle;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Logger;
@@ -43,14 +50,23 @@ public final class ProxyRuntime {
     private volatile ConfigWatcherVerticle watcher;
     private volatile CertRotationVerticle certs;
     private volatile boolean started;
+    private volatile boolean draining;
+    private volatile Vertx vertx;
+    private volatile LaunchConfig launch;
+    private volatile AdminVerticle admin;
 
     public ProxyRuntime() {
         this(ConfigWatcherVerticle.Timing.DEFAULT);
     }
 
     public ProxyRuntime(ConfigWatcherVerticle.Timing timing) {
+        this(timing, new ProxyMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+    }
+
+    /** With metrics on a registry the caller also gives to Vert.x (JVM, Netty event-loop and pool metrics). */
+    public ProxyRuntime(ConfigWatcherVerticle.Timing timing, ProxyMetrics metrics) {
         this.timing = timing;
-        this.metrics = new ProxyMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        this.metrics = metrics;
     }
 
     /**
@@ -59,11 +75,20 @@ public final class ProxyRuntime {
      */
     public Future<Void> start(Vertx vertx, LaunchConfig launch) {
         Codecs.register(vertx, ProxyConfig.class, TlsIdentity.class, EndpointSet.class);
+        this.vertx = vertx;
+        this.launch = launch;
+        countReloads(vertx);
         ConfigWatcherVerticle w = new ConfigWatcherVerticle(launch, timing);
         watcher = w;
-        return vertx.deployVerticle(w)
+        // the admin listener comes first: /ready must answer 503 while the proxy waits for its config and identity
+        return startAdmin(vertx, launch)
+                .compose(v -> vertx.deployVerticle(w))
                 .compose(id -> w.firstConfig())
-                .compose(config -> startDataPlane(vertx, launch, config));
+                .compose(config -> {
+                    metrics.localService(config.serviceName());
+                    ShutdownTiming.of(config); // a bad shutdown_grace_ms / drain_timeout_ms is a config error
+                    return startDataPlane(vertx, launch, config);
+                });
     }
 
     /** The deployed config watcher (null before {@link #start}). */
@@ -80,9 +105,118 @@ public final class ProxyRuntime {
         return certs == null ? null : certs.current();
     }
 
-    /** Identity loaded and not expired, every listener bound. */
+    /** Identity loaded and not expired, every listener bound, not shutting down. */
     public boolean ready() {
-        return started && certs != null && certs.current() != null && !certs.expired();
+        return readiness().ready();
+    }
+
+    /** What {@code /ready} answers: ready, or every reason it is not. */
+    public Readiness readiness() {
+        List<String> reasons = new ArrayList<>();
+        if (draining) {
+            reasons.add("shutting down");
+        }
+        ConfigWatcherVerticle w = watcher;
+        ProxyConfig config = w == null ? null : w.current();
+        if (config == null) {
+            reasons.add("waiting for the proxy config");
+        }
+        CertRotationVerticle c = certs;
+        if (c == null || c.current() == null) {
+            if (config != null) {
+                reasons.add("waiting for the leaf certificate and CA roots of " + config.serviceName());
+            }
+        } else if (c.expired()) {
+            reasons.add("leaf certificate expired at " + c.current().notAfter() + " and no renewal received");
+        }
+        if (config != null && c != null && c.current() != null) {
+            if (!started) {
+                reasons.add("listeners not bound yet");
+            } else {
+                if (config.hasPublicListener() && publicPort() <= 0) {
+                    reasons.add("public listener " + config.publicListenerKey() + " not bound");
+                }
+                for (UpstreamConfig u : config.upstreams()) {
+                    if (!u.isUnixSocket() && upstreamPort(u.listenerKey()) <= 0) {
+                        reasons.add("upstream listener " + u.listenerKey() + " (" + u.destinationName()
+                                + ") not bound");
+                    }
+                }
+            }
+        }
+        return new Readiness(reasons);
+    }
+
+    /** What {@code /config} shows: the launch settings and the config in use, secrets redacted. */
+    public JsonObject runningConfig() {
+        ConfigWatcherVerticle w = watcher;
+        return RunningConfig.toJson(launch, w == null ? null : w.current());
+    }
+
+    /** The admin listener's bound port, or -1 when it is off or not started. */
+    public int adminPort() {
+        AdminVerticle a = admin;
+        return a == null ? -1 : a.actualPort();
+    }
+
+    /**
+     * Graceful shutdown, before Vert.x is closed: {@code /ready} turns 503 at once, the public listener stops
+     * accepting and its open connections get the drain timeout; upstream listeners keep accepting for the grace
+     * period (the app may still need them while it shuts down), then drain the same way. Completes when every
+     * listener has drained. Safe to call before the data plane is up (there is nothing to drain then).
+     */
+    public Future<Void> drain(ShutdownTiming timing) {
+        draining = true;
+        Vertx v = vertx;
+        if (v == null || !started) {
+            return Future.succeededFuture();
+        }
+        List<Future<Void>> publicDrains = inbound.stream().map(i -> i.drain(timing.drainTimeout())).toList();
+        Future<Void> upstreams;
+        if (upstream.isEmpty() || currentUpstreamCount() == 0) {
+            upstreams = Future.succeededFuture();
+        } else {
+            io.vertx.core.Promise<Void> graceOver = io.vertx.core.Promise.promise();
+            v.setTimer(Math.max(1, timing.shutdownGrace().toMillis()), t -> graceOver.complete());
+            upstreams = graceOver.future().compose(x -> Future.join(upstream.stream()
+                    .map(u -> u.drain(timing.drainTimeout())).toList()).mapEmpty());
+        }
+        return Future.join(Future.join(publicDrains), upstreams).mapEmpty();
+    }
+
+    /** True once {@link #drain} was called. */
+    public boolean draining() {
+        return draining;
+    }
+
+    private int currentUpstreamCount() {
+        ConfigWatcherVerticle w = watcher;
+        ProxyConfig c = w == null ? null : w.current();
+        return c == null ? 0 : c.upstreams().size();
+    }
+
+    private Future<Void> startAdmin(Vertx vertx, LaunchConfig launch) {
+        if (!launch.adminEnabled()) {
+            return Future.succeededFuture();
+        }
+        PrometheusMeterRegistry prometheus = metrics.registry() instanceof PrometheusMeterRegistry p ? p : null;
+        AdminVerticle a = new AdminVerticle(launch.adminBind(), this::readiness, this::runningConfig,
+                () -> prometheus == null ? "" : prometheus.scrape());
+        admin = a;
+        return vertx.deployVerticle(a).mapEmpty();
+    }
+
+    /** Every config published after the first is a reload; the public listener's destination label follows it. */
+    private void countReloads(Vertx vertx) {
+        boolean[] first = {true};
+        vertx.eventBus().<ProxyConfig>localConsumer(Addresses.CONFIG, m -> {
+            metrics.localService(m.body().serviceName());
+            if (first[0]) {
+                first[0] = false;
+            } else {
+                metrics.configReloaded();
+            }
+        });
     }
 
     /** The public listener's bound port, or -1 when there is none. */

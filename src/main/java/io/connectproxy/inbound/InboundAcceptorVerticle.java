@@ -59,6 +59,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     private NetServer server;
     private NetClient appClient;
     private long recheckTimer = -1;
+    private boolean draining;
 
     private record OpenConnection(SpiffeId client, String serial, String peer, Pipe pipe) {
     }
@@ -97,6 +98,30 @@ public final class InboundAcceptorVerticle extends VerticleBase {
         return Future.join(server == null ? Future.succeededFuture() : server.close(), appClient.close());
     }
 
+    /**
+     * Graceful drain (SIGTERM): new connections are closed on arrival, open ones get up to {@code timeout} to
+     * finish, then the listener closes (cutting what is left). Completes when it has closed.
+     * <p>
+     * Not {@code NetServer.shutdown(timeout)}: Vert.x 5.2 closes every open connection of a shared (fixed-port)
+     * server at once whatever the timeout, so the port stays bound until this instance is idle.
+     */
+    public Future<Void> drain(Duration timeout) {
+        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        context.runOnContext(v -> {
+            draining = true;
+            closeWhenIdle(System.nanoTime() + timeout.toNanos(), done);
+        });
+        return done.future();
+    }
+
+    private void closeWhenIdle(long deadline, io.vertx.core.Promise<Void> done) {
+        if (open.isEmpty() || System.nanoTime() - deadline >= 0) {
+            (server == null ? Future.<Void>succeededFuture() : server.close()).onComplete(ar -> done.complete());
+        } else {
+            vertx.setTimer(50, t -> closeWhenIdle(deadline, done));
+        }
+    }
+
     private Future<NetServer> listen() {
         NetServerOptions base = new NetServerOptions()
                 .setHost(config.bindAddress())
@@ -118,6 +143,11 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     }
 
     private void accept(NetSocket socket) {
+        if (draining) {
+            metrics.rejected(LISTENER, "draining");
+            socket.close();
+            return;
+        }
         socket.pause();
         String peer = String.valueOf(socket.remoteAddress());
         SpiffeId client;

@@ -54,6 +54,8 @@ public final class UpstreamListenerVerticle extends VerticleBase {
     /** Built once per identity: Vert.x caches the TLS context per options, so reuse the same object. */
     private io.vertx.core.net.ClientSSLOptions clientSsl;
     private NetClient meshClient;
+    private boolean draining;
+    private int openConnections;
 
     /** One local listener and the upstream it serves now (replaced in place when only the destination changes). */
     private static final class Listener {
@@ -106,6 +108,31 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         listeners.values().forEach(l -> closing.add(l.server == null ? Future.succeededFuture() : l.server.close()));
         closing.add(meshClient.close());
         return Future.join(closing);
+    }
+
+    /**
+     * Graceful drain (SIGTERM, after the grace period): new connections are closed on arrival, open ones get up to
+     * {@code timeout} to finish, then the listeners close. Not {@code NetServer.shutdown(timeout)}: Vert.x 5.2
+     * closes every open connection of a shared (fixed-port) server at once whatever the timeout.
+     */
+    public Future<Void> drain(Duration timeout) {
+        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        context.runOnContext(v -> {
+            draining = true;
+            closeWhenIdle(System.nanoTime() + timeout.toNanos(), done);
+        });
+        return done.future();
+    }
+
+    private void closeWhenIdle(long deadline, io.vertx.core.Promise<Void> done) {
+        if (openConnections == 0 || System.nanoTime() - deadline >= 0) {
+            List<Future<?>> closing = new ArrayList<>();
+            listeners.values().forEach(l -> closing.add(l.server == null ? Future.succeededFuture()
+                    : l.server.close()));
+            Future.join(closing).onComplete(ar -> done.complete());
+        } else {
+            vertx.setTimer(50, t -> closeWhenIdle(deadline, done));
+        }
     }
 
     private Future<?> apply(ProxyConfig next) {
@@ -166,6 +193,10 @@ public final class UpstreamListenerVerticle extends VerticleBase {
     }
 
     private void accept(Listener listener, NetSocket client) {
+        if (draining) {
+            client.close();
+            return;
+        }
         client.pause();
         UpstreamConfig upstream = listener.upstream;
         EndpointSet set = endpoints.getOrDefault(upstream.destinationKey(), EndpointSet.empty(upstream.destinationKey()));
@@ -192,8 +223,10 @@ public final class UpstreamListenerVerticle extends VerticleBase {
             LoadBalancer balancer = listener.balancer;
             balancer.opened(d.endpoint);
             metrics.connectionOpened(listener.name);
+            openConnections++;
             Pipe pipe = Pipe.start(vertx, client, d.socket, PipeOptions.withIdleTimeoutMs(config.idleTimeoutMs()));
             pipe.result().onComplete(done -> {
+                openConnections--;
                 balancer.closed(d.endpoint);
                 metrics.connectionClosed(listener.name, pipe.bytesAToB(), pipe.bytesBToA());
             });

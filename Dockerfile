@@ -1,0 +1,37 @@
+# connect-proxy as a container sidecar. Build: docker build -t connect-proxy .
+# Run next to a Consul agent (host network or a shared network namespace), e.g.:
+#   docker run --network host -e CONNECT_SIDECAR_FOR=web connect-proxy
+#   docker run --network host -v $PWD/web.json:/etc/connect-proxy/web.json -e CONNECT_CONF=/etc/connect-proxy/web.json connect-proxy
+#   docker run --rm --network host connect-proxy envoy -sidecar-for web -bootstrap > bootstrap.json
+
+# ---- build stage: the fat jar --------------------------------------------------------------------------------
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml .
+RUN mvn -B -q dependency:go-offline
+COPY src ./src
+# the tests need the shared Consul fixtures beside the checkout; CI runs them (mvn -B verify), the image does not
+RUN mvn -B -q -DskipTests package
+
+# ---- runtime stage: a JRE, a non-root user, the jar at a fixed path ------------------------------------------
+FROM eclipse-temurin:17-jre
+RUN groupadd --system --gid 10001 connect-proxy \
+    && useradd --system --uid 10001 --gid connect-proxy --no-create-home --home-dir /nonexistent \
+       --shell /usr/sbin/nologin connect-proxy
+COPY --from=build /src/target/proxy-fat.jar /opt/connect-proxy/proxy-fat.jar
+COPY docker/entrypoint.sh docker/healthcheck.sh /opt/connect-proxy/
+RUN chmod 0755 /opt/connect-proxy/entrypoint.sh /opt/connect-proxy/healthcheck.sh
+
+# configuration by environment (see docker/entrypoint.sh and the README); a token belongs in a mounted file
+# (CONSUL_HTTP_TOKEN_FILE), never in the image
+ENV CONSUL_HTTP_ADDR=127.0.0.1:8500 \
+    CONNECT_ADMIN_BIND=127.0.0.1:19100
+
+USER 10001:10001
+# 21000: the public mTLS listener Consul assigns to the first sidecar; 19100: admin (/ready /metrics), loopback
+# unless CONNECT_ADMIN_BIND says otherwise
+EXPOSE 21000 19100
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["/opt/connect-proxy/healthcheck.sh"]
+# exec'd by the script, java is PID 1 and gets SIGTERM from docker stop: it drains (3 s grace + 5 s drain by
+# default, inside docker stop's 10 s) and exits 0
+ENTRYPOINT ["/opt/connect-proxy/entrypoint.sh"]

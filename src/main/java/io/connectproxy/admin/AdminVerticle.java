@@ -1,0 +1,102 @@
+package io.connectproxy.admin;
+
+import io.connectproxy.config.HostPort;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Objects;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * The admin HTTP listener (loopback by default): {@code /ready} (200 only when {@link Readiness#ready()}, else 503
+ * with the reasons), {@code /health} (the process answers), {@code /metrics} (Prometheus text) and {@code /config}
+ * (the running config, secrets already redacted by the supplier). Read-only: GET and HEAD only.
+ */
+public final class AdminVerticle extends VerticleBase {
+    private static final Logger LOG = Logger.getLogger(AdminVerticle.class.getName());
+    /** The Prometheus text exposition format the registry writes. */
+    static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    private static final String JSON = "application/json";
+
+    private final HostPort bind;
+    private final Supplier<Readiness> readiness;
+    private final Supplier<JsonObject> config;
+    private final Supplier<String> scrape;
+    private HttpServer server;
+
+    /**
+     * @param bind      where to listen (port 0: any free port, for tests)
+     * @param readiness asked on every {@code /ready}
+     * @param config    the redacted running config for {@code /config}
+     * @param scrape    the Prometheus text; called on a worker thread (it walks every meter)
+     */
+    public AdminVerticle(HostPort bind, Supplier<Readiness> readiness, Supplier<JsonObject> config,
+                         Supplier<String> scrape) {
+        this.bind = Objects.requireNonNull(bind);
+        this.readiness = Objects.requireNonNull(readiness);
+        this.config = Objects.requireNonNull(config);
+        this.scrape = Objects.requireNonNull(scrape);
+    }
+
+    /** The bound port, or -1 before start. */
+    public int actualPort() {
+        return server == null ? -1 : server.actualPort();
+    }
+
+    @Override
+    public Future<?> start() {
+        return vertx.createHttpServer(new HttpServerOptions().setHost(bind.host()).setPort(bind.port()))
+                .requestHandler(this::handle)
+                .listen()
+                .onSuccess(s -> {
+                    server = s;
+                    LOG.info(() -> "admin listening on " + new HostPort(bind.host(), s.actualPort())
+                            + " (/ready /health /metrics /config)");
+                })
+                .recover(e -> Future.failedFuture(new IllegalStateException("admin listener: cannot bind "
+                        + bind + ": " + e.getMessage()
+                        + " (set -admin-bind to another address, or off)", e)));
+    }
+
+    @Override
+    public Future<?> stop() {
+        return server == null ? Future.succeededFuture() : server.close();
+    }
+
+    private void handle(HttpServerRequest req) {
+        if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
+            req.response().setStatusCode(405).putHeader(HttpHeaders.ALLOW, "GET, HEAD").end();
+            return;
+        }
+        switch (req.path()) {
+            case "/ready" -> {
+                Readiness r = readiness.get();
+                json(req, r.ready() ? 200 : 503, r.toJson());
+            }
+            case "/health" -> json(req, 200, new JsonObject().put("status", "ok"));
+            case "/config" -> json(req, 200, config.get());
+            case "/metrics" -> vertx.executeBlocking(scrape::get, false).onComplete(ar -> {
+                if (ar.failed()) {
+                    LOG.warning(() -> "admin: metrics scrape failed: " + ar.cause());
+                    req.response().setStatusCode(500).end();
+                    return;
+                }
+                req.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(ar.result());
+            });
+            default -> req.response().setStatusCode(404).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain")
+                    .end("not found; try /ready, /health, /metrics or /config\n");
+        }
+    }
+
+    private static void json(HttpServerRequest req, int status, JsonObject body) {
+        req.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+                .end(body.encodePrettily() + "\n");
+    }
+}

@@ -1,0 +1,79 @@
+package io.connectproxy.admin;
+
+import io.connectproxy.config.HostPort;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@ExtendWith(VertxExtension.class)
+class AdminVerticleTest {
+
+    @Test
+    @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+    void answersReadyHealthMetricsAndConfig(Vertx vertx) throws Exception {
+        AtomicReference<Readiness> readiness = new AtomicReference<>(
+                Readiness.notReady("waiting for the leaf certificate and CA roots of web"));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ProxyMetrics metrics = new ProxyMetrics(registry);
+        metrics.localService("web");
+        metrics.connectionOpened("public");
+        metrics.connectionClosed("public", 10, 20);
+        metrics.connectionOpened("upstream:redis");
+        AdminVerticle admin = new AdminVerticle(new HostPort("127.0.0.1", 0), readiness::get,
+                () -> new JsonObject().put("service", "web"), registry::scrape);
+        vertx.deployVerticle(admin).await(10, TimeUnit.SECONDS);
+        int port = admin.actualPort();
+
+        Http.Response notReady = Http.get(port, "/ready");
+        assertEquals(503, notReady.status());
+        JsonObject body = new JsonObject(notReady.body());
+        assertEquals(false, body.getBoolean("ready"));
+        assertEquals("waiting for the leaf certificate and CA roots of web", body.getJsonArray("reasons").getString(0));
+
+        readiness.set(Readiness.READY);
+        Http.Response ready = Http.get(port, "/ready");
+        assertEquals(200, ready.status());
+        assertTrue(new JsonObject(ready.body()).getBoolean("ready"));
+
+        assertEquals(200, Http.get(port, "/health").status());
+        assertEquals("web", new JsonObject(Http.get(port, "/config").body()).getString("service"));
+
+        Http.Response m = Http.get(port, "/metrics");
+        assertEquals(200, m.status());
+        assertTrue(m.contentType().startsWith("text/plain"), m.contentType());
+        assertTrue(m.body().contains(
+                "connect_proxy_connections_total{destination=\"web\",listener=\"public\",upstream=\"\"} 1.0"),
+                m.body());
+        assertTrue(m.body().contains("connect_proxy_bytes_total{destination=\"web\",direction=\"out\","
+                + "listener=\"public\",upstream=\"\"} 20.0"), m.body());
+        assertTrue(m.body().contains("connect_proxy_connections_active{destination=\"redis\","
+                + "listener=\"upstream:redis\",upstream=\"redis\"} 1.0"), m.body());
+
+        assertEquals(404, Http.get(port, "/nope").status());
+        assertEquals(405, Http.send("POST", "http://127.0.0.1:" + port + "/ready", "").status());
+    }
+
+    @Test
+    @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+    void aTakenPortFailsTheStartNamingTheFlag(Vertx vertx) throws Exception {
+        AdminVerticle first = new AdminVerticle(new HostPort("127.0.0.1", 0), () -> Readiness.READY,
+                JsonObject::new, () -> "");
+        vertx.deployVerticle(first).await(10, TimeUnit.SECONDS);
+        AdminVerticle second = new AdminVerticle(new HostPort("127.0.0.1", first.actualPort()),
+                () -> Readiness.READY, JsonObject::new, () -> "");
+        Throwable e = vertx.deployVerticle(second).transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause()))
+                .await(10, TimeUnit.SECONDS);
+        assertTrue(e != null && e.getMessage().contains("-admin-bind"), String.valueOf(e));
+    }
+}

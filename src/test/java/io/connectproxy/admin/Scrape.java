@@ -1,0 +1,26 @@
+package io.connectproxy.admin;
+
+import java.util.Map;
+
+/** Reads one sample out of Prometheus text: the sum over series of {@code name} whose labels include {@code labels}. */
+final class Scrape {
+    private Scrape() {
+    }
+
+    static double value(String text, String name, Map<String, String> labels) {
+        double sum = 0;
+        for (String line : text.split("\n")) {
+            if (!line.startsWith(name + "{") && !line.startsWith(name + " ")) {
+                continue;
+            }
+            int space = line.lastIndexOf(' ');
+            String series = line.substring(0, space);
+            boolean all = labels.entrySet().stream()
+                    .allMatch(e -> series.contains(e.getKey() + "=\"" + e.getValue() + "\""));
+            if (all) {
+                sum += Double.parseDouble(line.substring(space + 1));
+            }
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,183 @@
+package io.connectproxy.cli;
+
+import io.connectproxy.testsupport.EchoServer;
+import io.connectproxy.testsupport.FatJarProcess;
+import io.connectproxy.testsupport.TestMesh;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The container's start command (docker/entrypoint.sh) and HEALTHCHECK (docker/healthcheck.sh), run directly
+ * against the built jar: there is no Docker engine here, and the Dockerfile only copies these scripts.
+ */
+class EntrypointE2eTest {
+    private static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx96m",
+            "-XX:MaxDirectMemorySize=64m");
+
+    @TempDir
+    Path dir;
+
+    private Vertx vertx;
+    private TestMesh mesh;
+
+    @BeforeEach
+    void setUp() {
+        vertx = Vertx.vertx();
+        mesh = TestMesh.start(vertx);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        mesh.close();
+        vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    private static Path script(String name) {
+        Path p = Path.of("docker", name);
+        assertTrue(Files.isRegularFile(p), p.toAbsolutePath().toString());
+        return p;
+    }
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(List<String> cmd, Map<String, String> env) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().keySet().removeIf(k -> k.startsWith("CONSUL_") || k.startsWith("CONNECT_")
+                || k.equals("JAVA_OPTS") || k.equals("JAVA"));
+        pb.environment().putAll(env);
+        Path out = Files.createTempFile("entry", ".out");
+        Path err = Files.createTempFile("entry", ".err");
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "did not exit: " + cmd);
+        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    /** A stand-in for java that records its arguments, one per line. */
+    private Path recordingJava(Path record) throws IOException {
+        Path fake = dir.resolve("fake-java");
+        Files.writeString(fake, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '" + record + "'\n");
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return fake;
+    }
+
+    private List<String> recorded(Map<String, String> env, String... args) throws Exception {
+        Path record = dir.resolve("args-" + System.nanoTime());
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("JAVA", recordingJava(record).toString());
+        all.put("CONNECT_PROXY_JAR", "/opt/connect-proxy/proxy-fat.jar");
+        List<String> cmd = new ArrayList<>(List.of("sh", script("entrypoint.sh").toString()));
+        cmd.addAll(List.of(args));
+        Run r = run(cmd, all);
+        assertEquals(0, r.exit(), r.err());
+        return Files.readAllLines(record);
+    }
+
+    private static List<String> expected(String... rest) {
+        List<String> l = new ArrayList<>(JVM_FLAGS);
+        l.addAll(List.of("-jar", "/opt/connect-proxy/proxy-fat.jar"));
+        l.addAll(List.of(rest));
+        return l;
+    }
+
+    @Test
+    void startsTheJarWithTheIntendedFlags() throws Exception {
+        // proxy mode from the environment only
+        assertEquals(expected("-conf", "/etc/connect proxy/web.json", "-admin-bind", "0.0.0.0:19100",
+                        "-log-level", "debug"),
+                recorded(Map.of("CONNECT_CONF", "/etc/connect proxy/web.json", "CONNECT_ADMIN_BIND", "0.0.0.0:19100",
+                        "CONNECT_LOG_LEVEL", "debug")));
+        // command-line flags come after the environment's, so they win
+        assertEquals(expected("-log-json", "-admin-bind", "127.0.0.1:19100", "-sidecar-for", "web",
+                        "-admin-bind", "off"),
+                recorded(Map.of("CONNECT_ADMIN_BIND", "127.0.0.1:19100", "CONNECT_LOG_JSON", "true"),
+                        "-sidecar-for", "web", "-admin-bind", "off"));
+        // the other modes are passed through untouched, without the proxy's env flags
+        assertEquals(expected("envoy", "-sidecar-for", "web", "-bootstrap"),
+                recorded(Map.of("CONNECT_ADMIN_BIND", "0.0.0.0:19100"), "envoy", "-sidecar-for", "web",
+                        "-bootstrap"));
+        // JAVA_OPTS are added after the defaults, so an operator can override them
+        List<String> withOpts = recorded(Map.of("JAVA_OPTS", "-Xmx200m"), "-sidecar-for", "web");
+        assertEquals(List.of("-Xmx200m", "-jar"), withOpts.subList(JVM_FLAGS.size(), JVM_FLAGS.size() + 2));
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void runsTheRealJarInEnvoyBootstrapMode() throws Exception {
+        mesh.registerWithSidecar("web", TestMesh.freePort(), new JsonArray());
+        Run r = run(List.of("sh", script("entrypoint.sh").toString(), "envoy", "-sidecar-for", "web",
+                "-bootstrap"), Map.of("CONNECT_PROXY_JAR", FatJarProcess.jar().toAbsolutePath().toString(),
+                "JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "CONSUL_HTTP_ADDR", mesh.agent().httpAddr()));
+        assertEquals(0, r.exit(), r.err());
+        JsonObject bootstrap = new JsonObject(r.out());
+        assertTrue(bootstrap.containsKey("static_resources"), r.out());
+        assertTrue(bootstrap.getJsonObject("node").getString("id").startsWith("web"), r.out());
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void healthcheckFollowsReadinessOfAProxyStartedByTheEntrypoint() throws Exception {
+        EchoServer app = TestMesh.await(EchoServer.start(vertx));
+        int admin = TestMesh.freePort();
+        Map<String, String> env = Map.of("CONNECT_ADMIN_BIND", "127.0.0.1:" + admin);
+        // before anything listens: unhealthy
+        assertEquals(1, run(List.of("bash", script("healthcheck.sh").toString()), env).exit());
+
+        TestMesh.await(mesh.agent().stopListening()); // no identity yet: the proxy runs but is not ready
+        ProcessBuilder pb = new ProcessBuilder("sh", script("entrypoint.sh").toString(), "-service", "web",
+                "-listen", "127.0.0.1:" + TestMesh.freePort(), "-service-addr", "127.0.0.1:" + app.port(),
+                "-http-addr", mesh.agent().httpAddr());
+        pb.environment().keySet().removeIf(k -> k.startsWith("CONSUL_") || k.startsWith("CONNECT_"));
+        pb.environment().putAll(env);
+        pb.environment().put("CONNECT_PROXY_JAR", FatJarProcess.jar().toAbsolutePath().toString());
+        pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        Path log = dir.resolve("proxy.log");
+        Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            DrainE2eTest.await(() -> Files.exists(log) && read(log).contains("admin listening"), "no admin", 30);
+            assertEquals(1, run(List.of("bash", script("healthcheck.sh").toString()), env).exit());
+            TestMesh.await(mesh.agent().listen());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            int code;
+            do {
+                Thread.sleep(200);
+                code = run(List.of("bash", script("healthcheck.sh").toString()), env).exit();
+            } while (code != 0 && System.nanoTime() < deadline);
+            assertEquals(0, code, read(log));
+            // exec'd: the JVM itself is the script's process, so the signal reaches it and it exits 0
+            p.destroy();
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), read(log));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.connectproxy.cli;
+
+import io.connectproxy.admin.Http;
+import io.connectproxy.testsupport.EchoServer;
+import io.connectproxy.testsupport.FatJarProcess;
+import io.connectproxy.testsupport.TestMesh;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The jar as the {@code command} of a Consul 1.3–1.5 managed proxy: started with CONNECT_PROXY_ID and
+ * CONNECT_PROXY_TOKEN only, it reads its config from /v1/agent/connect/proxy/&lt;id&gt; and serves it.
+ */
+class ManagedProxyE2eTest {
+    private static final String TOKEN = "5e1d0b7c-managed-proxy-token";
+
+    private Vertx vertx;
+    private TestMesh mesh;
+    private FatJarProcess proxy;
+
+    @BeforeEach
+    void setUp() {
+        vertx = Vertx.vertx();
+        mesh = TestMesh.start(vertx);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        mesh.close();
+        vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void envModeReadsTheLegacyEndpointAndServesIt() throws Exception {
+        EchoServer app = TestMesh.await(EchoServer.start(vertx));
+        int bindPort = TestMesh.freePort();
+        int admin = TestMesh.freePort();
+        int clientToWeb = TestMesh.freePort();
+        // Consul 1.3-1.5 shape: the service carries a Connect.Proxy block; the agent creates "web-proxy"
+        mesh.register(new JsonObject().put("Name", "web").put("Port", app.port()).put("Connect", new JsonObject()
+                .put("Proxy", new JsonObject().put("Config", new JsonObject().put("bind_port", bindPort)))));
+        mesh.registerWithSidecar("client", TestMesh.freePort(), new JsonArray().add(new JsonObject()
+                .put("destination_name", "web").put("local_bind_port", clientToWeb)));
+        mesh.startSidecar("client");
+
+        // no flag names the source: the environment a managed proxy is started with is enough
+        proxy = FatJarProcess.start(List.of("-admin-bind", "127.0.0.1:" + admin, "-log-level", "debug"),
+                Map.of("CONNECT_PROXY_ID", "web-proxy", "CONNECT_PROXY_TOKEN", TOKEN,
+                        "CONSUL_HTTP_ADDR", mesh.agent().httpAddr()));
+        proxy.awaitLine(l -> l.contains("config loaded from managed:web-proxy"), Duration.ofSeconds(30));
+        proxy.awaitLine(l -> l.contains("ready: web"), Duration.ofSeconds(30));
+
+        assertEquals("through the managed proxy", DrainE2eTest.exchange(clientToWeb, "through the managed proxy"));
+        assertEquals(1, app.accepted());
+
+        Http.Response config = Http.get(admin, "/config");
+        assertEquals(200, config.status());
+        JsonObject json = new JsonObject(config.body());
+        assertEquals("managed_proxy", json.getJsonObject("source").getString("kind"));
+        assertEquals("managed:web-proxy", json.getJsonObject("proxy").getString("source"));
+        assertEquals("127.0.0.1:" + bindPort, json.getJsonObject("proxy").getString("public_listener"));
+        assertFalse(config.body().contains(TOKEN), config.body());
+
+        String metrics = Http.get(admin, "/metrics").body();
+        for (String name : List.of("connect_proxy_connections_total", "jvm_memory_used_bytes",
+                "netty_eventexecutor_tasks_pending")) {
+            assertTrue(metrics.contains(name + "{"), name + " missing from /metrics");
+        }
+
+        DrainE2eTest.sigterm(proxy.process());
+        assertEquals(0, proxy.awaitExit(Duration.ofSeconds(20)), proxy.output());
+        assertFalse(proxy.output().contains(TOKEN), "the token was logged (at debug)");
+    }
+}

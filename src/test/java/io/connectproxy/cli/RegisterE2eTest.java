@@ -1,0 +1,87 @@
+package io.connectproxy.cli;
+
+import io.connectproxy.admin.Http;
+import io.connectproxy.testsupport.EchoServer;
+import io.connectproxy.testsupport.FatJarProcess;
+import io.connectproxy.testsupport.TestMesh;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code -register} on the real jar against the dev agent: registered, check passing once ready, gone on exit. */
+class RegisterE2eTest {
+    private Vertx vertx;
+    private TestMesh mesh;
+    private FatJarProcess proxy;
+
+    @BeforeEach
+    void setUp() {
+        vertx = Vertx.vertx();
+        mesh = TestMesh.start(vertx);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        mesh.close();
+        vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    private Http.Response agent(String path) {
+        return Http.send("GET", "http://" + mesh.agent().httpAddr() + path, null);
+    }
+
+    private String checkStatus() {
+        JsonObject check = new JsonObject(agent("/v1/agent/checks").body()).getJsonObject("web-edge-ttl");
+        return check == null ? "missing" : check.getString("Status");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void registersPassesWhileReadyAndDeregistersOnExit() throws Exception {
+        EchoServer app = TestMesh.await(EchoServer.start(vertx));
+        int listen = TestMesh.freePort();
+        proxy = FatJarProcess.start(List.of("-service", "web", "-listen", "127.0.0.1:" + listen,
+                "-service-addr", "127.0.0.1:" + app.port(), "-upstream", "db:" + TestMesh.freePort(),
+                "-register", "-register-id", "web-edge", "-http-addr", mesh.agent().httpAddr(),
+                "-admin-bind", "off"), Map.of());
+        proxy.awaitLine(l -> l.contains("registered as web-edge"), Duration.ofSeconds(30));
+
+        JsonObject service = new JsonObject(agent("/v1/agent/service/web-edge").body());
+        assertEquals("connect-proxy", service.getString("Kind"));
+        assertEquals(listen, service.getInteger("Port"));
+        assertEquals("web", service.getJsonObject("Proxy").getString("DestinationServiceName"));
+        assertEquals(app.port(), service.getJsonObject("Proxy").getInteger("LocalServicePort"));
+
+        proxy.awaitLine(l -> l.contains("ready: web"), Duration.ofSeconds(30));
+        DrainE2eTest.await(() -> checkStatus().equals("passing"), "the TTL check never passed", 10);
+        // the proxy is a healthy connect endpoint of web now
+        assertTrue(agent("/v1/health/connect/web?passing=1").body().contains("web-edge"));
+
+        DrainE2eTest.sigterm(proxy.process());
+        assertEquals(0, proxy.awaitExit(Duration.ofSeconds(20)), proxy.output());
+        assertEquals(404, agent("/v1/agent/service/web-edge").status(), proxy.output());
+        assertTrue(proxy.output().contains("deregistered web-edge"), proxy.output());
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void registerWithoutAPublicListenerIsAUsageError() throws Exception {
+        proxy = FatJarProcess.start(List.of("-sidecar-for", "web", "-register"), Map.of());
+        assertEquals(2, proxy.awaitExit(Duration.ofSeconds(20)));
+        assertTrue(proxy.stderr().startsWith("-register: needs -service with -listen"), proxy.output());
+    }
+}
