@@ -56,6 +56,24 @@ public final class Authorizer {
         if (cached != null && now - cached.fetchedAt < maxAgeNanos) {
             return Future.succeededFuture(decision(cached.result, true));
         }
+        return ask(clientUri, clientSerial, cached);
+    }
+
+    /**
+     * Asks the agent again whatever the cache holds (the periodic re-check of open connections: without this a
+     * cached allow would keep them open until {@code maxAge}), and caches the new answer. When the agent cannot
+     * answer, the cached answer is returned as it was (an open connection is not cut because the agent is down).
+     */
+    public Future<AuthzDecision> recheck(String clientUri, String clientSerial) {
+        return ask(clientUri, clientSerial, cache.get(clientUri));
+    }
+
+    /** Bumped by {@link #invalidateAll()}: a decision taken in an older generation may be stale. */
+    public long generation() {
+        return generation;
+    }
+
+    private Future<AuthzDecision> ask(String clientUri, String clientSerial, Entry cached) {
         Future<AuthzDecision> pending = inFlight.get(clientUri);
         if (pending != null) {
             return pending;

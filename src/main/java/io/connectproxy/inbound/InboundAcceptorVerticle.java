@@ -13,6 +13,8 @@ import io.connectproxy.identity.TlsIdentity;
 import io.connectproxy.logging.RateLimitedLog;
 import io.connectproxy.net.Pipe;
 import io.connectproxy.net.PipeOptions;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetClient;
@@ -25,6 +27,7 @@ import io.vertx.core.net.SocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.logging.Level;
@@ -112,13 +115,17 @@ public final class InboundAcceptorVerticle extends VerticleBase {
                     String reason = handshakeReason(e);
                     metrics.handshakeFailed(LISTENER, reason);
                     metrics.rejected(LISTENER, "handshake");
-                    rejections.log(() -> "inbound: TLS handshake failed (" + reason + "): " + e.getMessage());
+                    rejections.log(() -> "inbound: TLS handshake failed (" + reason + "): " + e.getClass().getSimpleName()
+                            + ": " + e.getMessage());
                 });
         return s.listen().onSuccess(bound -> server = bound);
     }
 
     private void accept(NetSocket socket) {
         socket.pause();
+        // before any asynchronous step: a client that writes its request and shuts its write side at once
+        // would otherwise have its FIN close the whole connection before the app is dialled
+        Pipe.enableHalfClose(socket);
         String peer = String.valueOf(socket.remoteAddress());
         SpiffeId client;
         try {
@@ -128,6 +135,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
             return;
         }
         String serial = peerSerial(socket);
+        long generation = authorizer.generation();
         authorizer.authorize(client.uri(), serial).onComplete(ar -> {
             AuthzDecision d = ar.succeeded() ? ar.result() : AuthzDecision.agentUnavailable(ar.cause().getMessage());
             metrics.authorization(d.error() ? "error" : d.allowed() ? "allow" : "deny");
@@ -136,11 +144,11 @@ public final class InboundAcceptorVerticle extends VerticleBase {
                         client.uri() + " denied: " + d.reason());
                 return;
             }
-            dialApp(socket, peer, client, serial);
+            dialApp(socket, peer, client, serial, generation);
         });
     }
 
-    private void dialApp(NetSocket socket, String peer, SpiffeId client, String serial) {
+    private void dialApp(NetSocket socket, String peer, SpiffeId client, String serial, long generation) {
         SocketAddress app = appAddress(config);
         appClient.connect(app).onComplete(ar -> {
             if (ar.failed()) {
@@ -152,12 +160,17 @@ public final class InboundAcceptorVerticle extends VerticleBase {
             }
             NetSocket appSocket = ar.result();
             Pipe pipe = Pipe.start(vertx, socket, appSocket, PipeOptions.withIdleTimeoutMs(config.idleTimeoutMs()));
-            open.put(socket, new OpenConnection(client, serial, peer, pipe));
+            OpenConnection c = new OpenConnection(client, serial, peer, pipe);
+            open.put(socket, c);
             metrics.connectionOpened(LISTENER);
             pipe.result().onComplete(done -> {
                 open.remove(socket);
                 metrics.connectionClosed(LISTENER, pipe.bytesAToB(), pipe.bytesBToA());
             });
+            if (authorizer.generation() != generation) {
+                // intentions changed while we were dialling: the re-check at that moment did not see this one
+                recheck(socket, c);
+            }
         });
     }
 
@@ -221,16 +234,20 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     /** Consul's proxy never closes a connection after an intention turns to deny; this one does. */
     private void recheckOpenConnections() {
         for (Map.Entry<NetSocket, OpenConnection> e : List.copyOf(open.entrySet())) {
-            OpenConnection c = e.getValue();
-            authorizer.authorize(c.client().uri(), c.serial()).onSuccess(d -> {
-                if (!d.allowed() && !d.error() && open.containsKey(e.getKey())) {
-                    LOG.info(() -> "inbound: closing connection from " + c.peer() + " (" + c.client().uri()
-                            + "): no longer authorized: " + d.reason());
-                    metrics.rejected(LISTENER, "revoked");
-                    c.pipe().close();
-                }
-            });
+            recheck(e.getKey(), e.getValue());
         }
+    }
+
+    /** One agent call per client id and round however many connections it has (the authorizer shares them). */
+    private void recheck(NetSocket socket, OpenConnection c) {
+        authorizer.recheck(c.client().uri(), c.serial()).onSuccess(d -> {
+            if (!d.allowed() && !d.error() && open.remove(socket) != null) {
+                rejections.log(() -> "inbound: closing connection from " + c.peer() + " (" + c.client().uri()
+                        + "): no longer authorized: " + d.reason());
+                metrics.rejected(LISTENER, "revoked");
+                c.pipe().close();
+            }
+        });
     }
 
     private NetClient createAppClient(ProxyConfig c) {
@@ -258,16 +275,31 @@ public final class InboundAcceptorVerticle extends VerticleBase {
         return "";
     }
 
-    private static String handshakeReason(Throwable e) {
-        String m = String.valueOf(e.getMessage()).toLowerCase();
-        if (m.contains("timed out") || m.contains("timeout")) {
+    /** A short, stable label for why a handshake failed (metrics label and log), from the engine's exception. */
+    static String handshakeReason(Throwable e) {
+        if (e instanceof SslHandshakeTimeoutException) {
             return "timeout";
         }
-        if (m.contains("certificate") || m.contains("cert")) {
-            return "bad_certificate";
+        if (e instanceof NotSslRecordException) {
+            return "not_tls";
+        }
+        String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+        if (m.contains("timed out")) {
+            return "timeout";
+        }
+        if (m.contains("empty client certificate") || m.contains("certificate_required")
+                || m.contains("peer did not return a certificate") || m.contains("peer not authenticated")) {
+            return "no_client_cert";
         }
         if (m.contains("protocol") || m.contains("version")) {
             return "protocol";
+        }
+        if (m.contains("cipher")) {
+            return "no_shared_cipher";
+        }
+        if (m.contains("certificate") || m.contains("certification path") || m.contains("pkix")
+                || m.contains("key usage")) {
+            return "untrusted_certificate";
         }
         return "other";
     }

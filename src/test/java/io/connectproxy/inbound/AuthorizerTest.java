@@ -106,4 +106,40 @@ class AuthorizerTest {
             ctx.completeNow();
         })));
     }
+
+    @Test
+    @Timeout(value = 10, timeUnit = TimeUnit.SECONDS)
+    void recheckAsksTheAgentDespiteAFreshCacheEntryAndCachesTheNewAnswer(VertxTestContext ctx) {
+        agent.answer(PATH, Fixtures.text("authorize-allow.json"), 0, null);
+        authorizer.authorize(WEB, "01").compose(first -> {
+            agent.answer(PATH, Fixtures.text("authorize-deny.json"), 0, null);
+            return authorizer.recheck(WEB, "01");
+        }).compose(rechecked -> {
+            ctx.verify(() -> {
+                assertFalse(rechecked.allowed(), "the re-check sees the new deny at once");
+                assertFalse(rechecked.fromCache());
+            });
+            return authorizer.authorize(WEB, "01");
+        }).onComplete(ctx.succeeding(next -> ctx.verify(() -> {
+            assertFalse(next.allowed(), "and later connections get it from the cache");
+            assertTrue(next.fromCache());
+            assertEquals(2, calls());
+            ctx.completeNow();
+        })));
+    }
+
+    @Test
+    @Timeout(value = 10, timeUnit = TimeUnit.SECONDS)
+    void recheckWithTheAgentDownKeepsTheCachedAnswer(VertxTestContext ctx) {
+        agent.answer(PATH, Fixtures.text("authorize-allow.json"), 0, null);
+        authorizer.authorize(WEB, "01").compose(first -> {
+            agent.fail(PATH, 500, "agent sick");
+            return authorizer.recheck(WEB, "01");
+        }).onComplete(ctx.succeeding(d -> ctx.verify(() -> {
+            assertTrue(d.allowed(), "an open connection is not cut because the agent cannot answer");
+            assertTrue(d.fromCache());
+            assertFalse(d.error());
+            ctx.completeNow();
+        })));
+    }
 }
