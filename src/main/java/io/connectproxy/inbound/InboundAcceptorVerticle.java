@@ -82,7 +82,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        authorizer = new Authorizer(agent, config.serviceName(), AUTHZ_TIMEOUT, AUTHZ_MAX_AGE);
+        authorizer = newAuthorizer(config.serviceName());
         appClient = createAppClient(config);
         vertx.eventBus().<ProxyConfig>localConsumer(Addresses.CONFIG, m -> onConfig(m.body()));
         vertx.eventBus().<TlsIdentity>localConsumer(Addresses.IDENTITY, m -> onIdentity(m.body()));
@@ -131,7 +131,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
         try {
             client = PeerIdentityVerifier.verifyClient(socket);
         } catch (PeerIdentityException e) {
-            reject(socket, peer, e.reason().name().toLowerCase(), e.getMessage());
+            reject(socket, peer, e.reason().name().toLowerCase(Locale.ROOT), e.getMessage());
             return;
         }
         String serial = peerSerial(socket);
@@ -176,7 +176,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
 
     private void reject(NetSocket socket, String peer, String reason, String detail) {
         metrics.rejected(LISTENER, reason);
-        rejections.log(() -> "inbound: rejected " + peer + ": " + detail);
+        rejections.log(() -> "inbound: rejected " + peer + " (" + reason + "): " + detail);
         socket.close();
     }
 
@@ -184,7 +184,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
         ProxyConfig previous = config;
         config = next;
         if (!previous.serviceName().equals(next.serviceName())) {
-            authorizer = new Authorizer(agent, next.serviceName(), AUTHZ_TIMEOUT, AUTHZ_MAX_AGE);
+            authorizer = newAuthorizer(next.serviceName());
         }
         if (previous.localConnectTimeoutMs() != next.localConnectTimeoutMs()) {
             NetClient old = appClient;
@@ -248,6 +248,10 @@ public final class InboundAcceptorVerticle extends VerticleBase {
                 c.pipe().close();
             }
         });
+    }
+
+    private Authorizer newAuthorizer(String target) {
+        return new Authorizer(agent, target, AUTHZ_TIMEOUT, AUTHZ_MAX_AGE, AuthzCache.shared(vertx, target));
     }
 
     private NetClient createAppClient(ProxyConfig c) {

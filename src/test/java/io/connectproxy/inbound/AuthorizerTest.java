@@ -36,7 +36,8 @@ class AuthorizerTest {
         ScriptedAgent.start(vertx).onComplete(ctx.succeeding(a -> {
             agent = a;
             AgentClient client = AgentClient.create(vertx, AgentSettings.local(a.addr()));
-            authorizer = new Authorizer(client, "pong", Duration.ofMillis(500), Duration.ofSeconds(60), now::get);
+            authorizer = new Authorizer(client, "pong", Duration.ofMillis(500), Duration.ofSeconds(60),
+                    new AuthzCache(), now::get);
             ctx.completeNow();
         }));
     }

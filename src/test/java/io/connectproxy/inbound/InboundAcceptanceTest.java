@@ -131,12 +131,12 @@ class InboundAcceptanceTest {
 
     /**
      * TLS 1.2 has no half-close (a close_notify must be answered with one and the connection closed), so the
-     * answer cannot come back; what must hold is that the request reached the app and nobody hangs.
+     * answer cannot come back, and whether the app was dialled at all depends on timing; what must hold is that
+     * nobody hangs and nothing is left open.
      */
     @Test
     @Timeout(value = 20, unit = TimeUnit.SECONDS)
     void halfCloseFromATls12ClientEndsTheConnectionWithoutHanging() throws Exception {
-        int accepted = lateApp.accepted();
         try (SSLSocket s = client("web").withProtocols("TLSv1.2").connect(late.port())) {
             s.getOutputStream().write("request".getBytes(StandardCharsets.UTF_8));
             s.getOutputStream().flush();
@@ -147,7 +147,8 @@ class InboundAcceptanceTest {
             }
             assertTrue(msUntilClosed(s.getInputStream()) < 3000);
         }
-        assertEquals(accepted + 1, lateApp.accepted());
+        waitUntil(Duration.ofSeconds(3), "no proxied connection left open",
+                () -> late.metrics().gaugeValue("connections_active", "listener", "public") == 0);
     }
 
     // ---- 2. rejected before the app is dialled -------------------------------------------------------------
