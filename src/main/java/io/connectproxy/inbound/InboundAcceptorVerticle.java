@@ -22,6 +22,7 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.core.net.SocketAddress;
 
 import java.time.Duration;
@@ -60,6 +61,8 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     private TlsIdentity identity;
     private Authorizer authorizer;
     private NetServer server;
+    /** What new connections are upgraded with: the current identity and handshake timeout. */
+    private ServerSSLOptions sslOptions;
     private NetClient appClient;
     private long recheckTimer = -1;
 
@@ -100,33 +103,46 @@ public final class InboundAcceptorVerticle extends VerticleBase {
         return Future.join(server == null ? Future.succeededFuture() : server.close(), appClient.close());
     }
 
+    /**
+     * The server accepts plain TCP and each connection is upgraded to TLS at once with the current
+     * {@link #sslOptions}: unlike a TLS server, whose handshake failures reach only a server-wide exception handler
+     * without the connection, this knows the peer of every failed handshake. Vert.x caches the SSL context per
+     * options, so an upgrade costs no more than a TLS server's handshake.
+     */
     private Future<NetServer> listen() {
-        NetServerOptions base = new NetServerOptions()
+        sslOptions = MeshTlsOptions.server(identity, Duration.ofMillis(config.handshakeTimeoutMs()));
+        NetServerOptions options = new NetServerOptions()
                 .setHost(config.bindAddress())
                 .setPort(config.bindPort())
                 .setTcpNoDelay(true)
-                .setReuseAddress(true);
-        NetServerOptions options = MeshTlsOptions.serverOptions(base,
-                MeshTlsOptions.server(identity, Duration.ofMillis(config.handshakeTimeoutMs())), engine);
-        NetServer s = vertx.createNetServer(options)
-                .connectHandler(this::accept)
-                .exceptionHandler(e -> {
-                    // failures before the connect handler: TLS handshake errors and handshake timeouts
-                    String reason = handshakeReason(e);
-                    metrics.handshakeFailed(LISTENER, reason);
-                    metrics.rejected(LISTENER, "handshake");
-                    rejections.log(() -> "inbound: TLS handshake failed (" + reason + "): " + e.getClass().getSimpleName()
-                            + ": " + e.getMessage());
-                });
+                .setReuseAddress(true)
+                .setSslEngineOptions(engine.options());
+        NetServer s = vertx.createNetServer(options).connectHandler(this::handshake);
         return s.listen().onSuccess(bound -> server = bound);
     }
 
-    private void accept(NetSocket socket) {
+    private void handshake(NetSocket socket) {
+        String peer = String.valueOf(socket.remoteAddress());
+        socket.upgradeToSsl(sslOptions).onComplete(ar -> {
+            if (ar.succeeded()) {
+                accept(socket, peer);
+                return;
+            }
+            Throwable e = ar.cause();
+            String reason = handshakeReason(e);
+            metrics.handshakeFailed(LISTENER, reason);
+            metrics.rejected(LISTENER, "handshake");
+            rejections.log(() -> "inbound: rejected " + peer + " in the TLS handshake (" + reason + "): "
+                    + e.getClass().getSimpleName() + ": " + e.getMessage());
+            socket.close();
+        });
+    }
+
+    private void accept(NetSocket socket, String peer) {
         socket.pause();
         // before any asynchronous step: a client that writes its request and shuts its write side at once
         // would otherwise have its FIN close the whole connection before the app is dialled
         Pipe.enableHalfClose(socket);
-        String peer = String.valueOf(socket.remoteAddress());
         SpiffeId client;
         try {
             client = PeerIdentityVerifier.verifyClient(socket);
@@ -210,20 +226,28 @@ public final class InboundAcceptorVerticle extends VerticleBase {
 
     private void onIdentity(TlsIdentity next) {
         boolean rootsChanged = !identity.rootIds().equals(next.rootIds());
-        identity = next;
         applyIdentity(next);
         if (rootsChanged) {
             authorizer.invalidateAll();
         }
     }
 
+    /**
+     * New connections use {@code id}; open ones keep the session they have. The key material is loaded once
+     * here first: options the TLS stack would refuse must not replace working ones, or every handshake fails.
+     */
     private void applyIdentity(TlsIdentity id) {
-        if (server == null) {
+        ServerSSLOptions next = MeshTlsOptions.server(id, Duration.ofMillis(config.handshakeTimeoutMs()));
+        try {
+            next.getKeyCertOptions().getKeyManagerFactory(vertx);
+            next.getTrustOptions().getTrustManagerFactory(vertx);
+        } catch (Exception e) {
+            LOG.warning(() -> "inbound: cannot use identity serial " + id.serial() + ", keeping serial "
+                    + identity.serial() + ": " + e);
             return;
         }
-        server.updateSSLOptions(MeshTlsOptions.server(id, Duration.ofMillis(config.handshakeTimeoutMs())))
-                .onFailure(e -> LOG.warning(() -> "inbound: could not apply identity serial " + id.serial()
-                        + ", keeping the previous one: " + e.getMessage()));
+        sslOptions = next;
+        identity = id;
     }
 
     private void scheduleRecheck() {

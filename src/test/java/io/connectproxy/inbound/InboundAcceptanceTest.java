@@ -190,7 +190,11 @@ class InboundAcceptanceTest {
         for (int version : new int[] {0x0302, 0x0301, 0x0300}) {
             int accepted = echoApp.accepted();
             double failures = echo.handshakeFailures("protocol");
-            byte[] answer = sendRaw(echo.port(), clientHello(version));
+            byte[] answer;
+            try (LogCapture log = LogCapture.of(InboundAcceptorVerticle.class); Socket s = plain(echo.port())) {
+                answer = sendRaw(s, clientHello(version));
+                assertLoggedOnce(log, s.getLocalPort(), "(protocol)");
+            }
             // an alert record (21), never a ServerHello (22)
             assertTrue(answer.length == 0 || answer[0] == 21, "answer to version " + version + " starts with "
                     + (answer.length == 0 ? "nothing" : answer[0]));
@@ -248,10 +252,11 @@ class InboundAcceptanceTest {
     void garbageIsClosedAtOnce() throws Exception {
         int accepted = echoApp.accepted();
         double failures = echo.handshakeFailures("not_tls");
-        try (Socket s = plain(echo.port())) {
+        try (LogCapture log = LogCapture.of(InboundAcceptorVerticle.class); Socket s = plain(echo.port())) {
             s.getOutputStream().write("GET / HTTP/1.1\r\nHost: echo\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             long ms = msUntilClosed(s.getInputStream());
             assertTrue(ms < HANDSHAKE_TIMEOUT_MS, "closed after " + ms + " ms");
+            assertLoggedOnce(log, s.getLocalPort(), "(not_tls)");
         }
         waitUntil(Duration.ofSeconds(2), "counted", () -> echo.handshakeFailures("not_tls") == failures + 1);
         assertEquals(accepted, echoApp.accepted());
@@ -262,7 +267,8 @@ class InboundAcceptanceTest {
     void silentPeerAndTruncatedHelloAreClosedByTheHandshakeTimeout() throws Exception {
         int accepted = echoApp.accepted();
         double timeouts = echo.handshakeFailures("timeout");
-        try (Socket silent = plain(echo.port()); Socket truncated = plain(echo.port())) {
+        try (LogCapture log = LogCapture.of(InboundAcceptorVerticle.class);
+             Socket silent = plain(echo.port()); Socket truncated = plain(echo.port())) {
             byte[] hello = clientHello(0x0303);
             truncated.getOutputStream().write(hello, 0, 20); // a record header promising more, then nothing
             long silentMs = msUntilClosed(silent.getInputStream());
@@ -270,6 +276,8 @@ class InboundAcceptanceTest {
             assertTrue(silentMs >= HANDSHAKE_TIMEOUT_MS - 200 && silentMs < HANDSHAKE_TIMEOUT_MS + 1500,
                     "silent peer closed after " + silentMs + " ms");
             assertTrue(truncatedMs < HANDSHAKE_TIMEOUT_MS + 1500, "truncated hello closed after " + truncatedMs);
+            assertLoggedOnce(log, silent.getLocalPort(), "(timeout)");
+            assertLoggedOnce(log, truncated.getLocalPort(), "(timeout)");
         }
         waitUntil(Duration.ofSeconds(2), "counted", () -> echo.handshakeFailures("timeout") == timeouts + 2);
         assertEquals(accepted, echoApp.accepted());
@@ -340,22 +348,41 @@ class InboundAcceptanceTest {
 
     // ---- helpers -----------------------------------------------------------------------------------------
 
-    /** Refused in the TLS handshake: the app is never dialled, and the failure is counted with its reason. */
+    /**
+     * Refused in the TLS handshake: the app is never dialled, and the failure is logged once with the peer and
+     * counted with its reason.
+     */
     private static void assertRejectedAtHandshake(MeshClient client, String reason) throws Exception {
         int accepted = echoApp.accepted();
         double failures = echo.handshakeFailures(reason);
         double rejected = echo.rejections("handshake");
-        try (SSLSocket s = client.connect(echo.port())) {
-            // TLS 1.3: the client's side of the handshake may finish before the server refuses it
-            writeQuietly(s, "hello?");
-            assertEquals("", MeshClient.readUntilClosed(s));
-        } catch (javax.net.ssl.SSLException e) {
-            // refused while the client was still in its handshake
+        try (LogCapture log = LogCapture.of(InboundAcceptorVerticle.class); SSLSocket s = client.open(echo.port())) {
+            int clientPort = s.getLocalPort();
+            try {
+                s.startHandshake();
+                // TLS 1.3: the client's side of the handshake may finish before the server refuses it
+                writeQuietly(s, "hello?");
+                assertEquals("", MeshClient.readUntilClosed(s));
+            } catch (java.net.SocketTimeoutException e) {
+                throw e;
+            } catch (IOException e) {
+                // refused while the client was still in its handshake (alert, reset or broken pipe)
+            }
+            assertLoggedOnce(log, clientPort, "in the TLS handshake (" + reason + ")");
         }
         waitUntil(Duration.ofSeconds(2), "handshake failure counted as " + reason,
                 () -> echo.handshakeFailures(reason) == failures + 1);
         assertEquals(rejected + 1, echo.rejections("handshake"));
         assertEquals(accepted, echoApp.accepted(), "the app was never dialled");
+    }
+
+    /** Exactly one log line names the client's port (the peer address), and it says {@code what}. */
+    private static void assertLoggedOnce(LogCapture log, int clientPort, String what) throws InterruptedException {
+        waitUntil(Duration.ofSeconds(3), "rejection logged", () -> !log.matching(":" + clientPort).isEmpty());
+        Thread.sleep(100); // a second line would come right after the first
+        List<String> lines = log.matching(":" + clientPort);
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).contains(what), lines.get(0));
     }
 
     /** The handshake succeeds (the chain is good) but the identity is not a service: closed, logged, counted. */
@@ -368,10 +395,8 @@ class InboundAcceptanceTest {
             int clientPort = s.getLocalPort();
             writeQuietly(s, "hello?");
             assertEquals("", MeshClient.readUntilClosed(s));
-            waitUntil(Duration.ofSeconds(2), "rejection logged", () -> !log.matching(":" + clientPort).isEmpty());
-            List<String> lines = log.matching(":" + clientPort);
-            assertEquals(1, lines.size(), lines.toString());
-            assertTrue(lines.get(0).contains(logged), lines.get(0));
+            assertLoggedOnce(log, clientPort, "(" + reason + "): ");
+            assertLoggedOnce(log, clientPort, logged);
         }
         assertEquals(rejected + 1, echo.rejections(reason));
         assertEquals(accepted, echoApp.accepted(), "the app was never dialled");
@@ -393,22 +418,21 @@ class InboundAcceptanceTest {
         return s;
     }
 
-    private static byte[] sendRaw(int port, byte[] bytes) throws IOException {
-        try (Socket s = plain(port)) {
-            s.getOutputStream().write(bytes);
-            ByteArrayOutputStream got = new ByteArrayOutputStream();
-            InputStream in = s.getInputStream();
-            try {
-                byte[] buf = new byte[1024];
-                int n;
-                while ((n = in.read(buf)) >= 0) {
-                    got.write(buf, 0, n);
-                }
-            } catch (java.net.SocketException e) {
-                // reset after the alert
+    /** Writes {@code bytes} and returns all the server sends until it closes. */
+    private static byte[] sendRaw(Socket s, byte[] bytes) throws IOException {
+        s.getOutputStream().write(bytes);
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        InputStream in = s.getInputStream();
+        try {
+            byte[] buf = new byte[1024];
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                got.write(buf, 0, n);
             }
-            return got.toByteArray();
+        } catch (java.net.SocketException e) {
+            // reset after the alert
         }
+        return got.toByteArray();
     }
 
     /**

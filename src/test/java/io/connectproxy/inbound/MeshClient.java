@@ -81,11 +81,22 @@ final class MeshClient {
 
     /** Connects and completes the handshake (from the client's side: under TLS 1.3 the server may still refuse). */
     SSLSocket connect(int port) throws IOException {
+        SSLSocket s = open(port);
+        try {
+            s.startHandshake();
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    /** Connected over TCP, handshake not started: the local port is known even if the handshake then fails. */
+    SSLSocket open(int port) throws IOException {
         SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket();
         s.setEnabledProtocols(protocols);
         s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
         s.setSoTimeout(5000);
-        s.startHandshake();
         return s;
     }
 
