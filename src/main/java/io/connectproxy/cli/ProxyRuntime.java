@@ -120,8 +120,8 @@ public final class ProxyRuntime {
                             + "; public listener " + (config.hasPublicListener() ? config.bindAddress() + ":"
                             + publicPort() + " -> " + config.localServiceKey() : "none") + "; upstreams "
                             + config.upstreams().stream().map(u -> u.listenerKey() + " -> " + u.destinationName())
-                            .toList() + "; TLS engine " + engine.description() + " (public listener: " + inboundEngine.description()
-                            + ")" + "; native transport "
+                            .toList() + "; TLS engine " + engine.description() + " (public listener: "
+                            + inboundEngine.description() + "); native transport "
                             + (vertx.isNativeTransportEnabled() ? "on" : "off"));
                 });
     }

@@ -40,7 +40,8 @@ import java.util.logging.Logger;
  * SPIFFE service id from the first URI SAN → authorization (cached) → only then a connection to the local app
  * (bounded by {@code local_connect_timeout_ms}) → bytes piped both ways. Nothing reaches the app from a peer that
  * failed any step. Open connections are re-authorized on an interval and when intentions change, and closed when
- * now denied.
+ * now denied. Every rejection is counted in {@link ProxyMetrics} and logged (rate-limited) with its reason and
+ * the peer's address. The TLS engine given should be {@link TlsEngine#forPublicListener()} (half-close).
  */
 public final class InboundAcceptorVerticle extends VerticleBase {
     private static final Logger LOG = Logger.getLogger(InboundAcceptorVerticle.class.getName());

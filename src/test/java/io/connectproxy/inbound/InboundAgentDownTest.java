@@ -59,7 +59,8 @@ class InboundAgentDownTest {
         }
 
         TestMesh.await(agent.stopListening());
-        try (Blackhole hung = new Blackhole(agent.port()); LogCapture log = LogCapture.of(InboundAcceptorVerticle.class)) {
+        try (Blackhole hung = new Blackhole(agent.port());
+             LogCapture log = LogCapture.of(InboundAcceptorVerticle.class)) {
             try (SSLSocket s = known.connect(echo.port())) {
                 assertEquals("cached", MeshClient.roundTrip(s, "cached"), "a cached client needs no agent");
             }
