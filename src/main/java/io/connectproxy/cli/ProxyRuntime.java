@@ -232,6 +232,7 @@ public final class ProxyRuntime {
     private Future<Void> startDataPlane(Vertx vertx, LaunchConfig launch, ProxyConfig config) {
         AgentClient agent = AgentClient.create(vertx, launch.agent());
         TlsEngine engine = TlsEngine.preferred();
+        TlsEngine inboundEngine = TlsEngine.forPublicListener();
         Duration wait = timing.blockingWait();
         CertRotationVerticle rotation = new CertRotationVerticle(agent, config.serviceName(), wait, timing.backoff(),
                 metrics);
@@ -246,27 +247,29 @@ public final class ProxyRuntime {
                         ? vertx.deployVerticle(new IntentionsWatchVerticle(agent, config.serviceName(), wait,
                                 timing.backoff(), metrics)).mapEmpty()
                         : Future.succeededFuture())
-                .compose(v -> deployListeners(vertx, agent, engine, config, rotation.current()))
+                .compose(v -> deployListeners(vertx, agent, inboundEngine, engine, config, rotation.current()))
                 .onSuccess(v -> {
                     started = true;
                     LOG.info(() -> "ready: " + config.serviceName() + " as " + rotation.current().spiffeId().uri()
                             + "; public listener " + (config.hasPublicListener() ? config.bindAddress() + ":"
                             + publicPort() + " -> " + config.localServiceKey() : "none") + "; upstreams "
                             + config.upstreams().stream().map(u -> u.listenerKey() + " -> " + u.destinationName())
-                            .toList() + "; TLS engine " + engine.description() + "; native transport "
+                            .toList() + "; TLS engine " + engine.description() + " (public listener: "
+                            + inboundEngine.description() + "); native transport "
                             + (vertx.isNativeTransportEnabled() ? "on" : "off"));
                 });
     }
 
-    private Future<Void> deployListeners(Vertx vertx, AgentClient agent, TlsEngine engine, ProxyConfig config,
-                                         TlsIdentity identity) {
+    private Future<Void> deployListeners(Vertx vertx, AgentClient agent, TlsEngine inboundEngine, TlsEngine engine,
+                                         ProxyConfig config, TlsIdentity identity) {
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         Future<?> in = Future.succeededFuture();
         if (config.hasPublicListener()) {
             // port 0 (tests) cannot be shared by several servers: one instance then
             int n = config.bindPort() == 0 ? 1 : loops;
             in = vertx.deployVerticle(() -> {
-                InboundAcceptorVerticle v = new InboundAcceptorVerticle(agent, metrics, engine, config, identity);
+                InboundAcceptorVerticle v = new InboundAcceptorVerticle(agent, metrics, inboundEngine, config,
+                        identity);
                 inbound.add(v);
                 return v;
             }, new DeploymentOptions().setInstances(n));

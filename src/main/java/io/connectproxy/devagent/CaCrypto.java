@@ -40,6 +40,7 @@ import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPrivateKey;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
@@ -119,12 +120,17 @@ final class CaCrypto {
             b.addExtension(Extension.subjectKeyIdentifier, false, new SubjectKeyIdentifier(keyId(leafKey)));
             b.addExtension(Extension.authorityKeyIdentifier, false,
                 new AuthorityKeyIdentifier(keyId(issuer.getPublicKey())));
-            GeneralName[] names = new GeneralName[1 + dnsNames.size()];
-            names[0] = new GeneralName(GeneralName.uniformResourceIdentifier, uri);
-            for (int i = 0; i < dnsNames.size(); i++) {
-                names[i + 1] = new GeneralName(GeneralName.dNSName, dnsNames.get(i));
+            List<GeneralName> names = new ArrayList<>();
+            if (uri != null) {
+                names.add(new GeneralName(GeneralName.uniformResourceIdentifier, uri));
             }
-            b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
+            for (String dns : dnsNames) {
+                names.add(new GeneralName(GeneralName.dNSName, dns));
+            }
+            if (!names.isEmpty()) {
+                b.addExtension(Extension.subjectAlternativeName, false,
+                    new GeneralNames(names.toArray(new GeneralName[0])));
+            }
             return sign(b, issuerKey);
         } catch (CertIOException e) {
             throw new UncheckedIOException(e);

@@ -83,6 +83,15 @@ public final class DevCa {
      */
     public IssuedLeaf issueLeaf(String spiffeUri, String commonName, Duration ttl) {
         Objects.requireNonNull(spiffeUri, "spiffeUri");
+        return issue(spiffeUri, commonName, ttl);
+    }
+
+    /** A leaf with no URI SAN at all, signed by the active root (tests of peers that carry no mesh identity). */
+    public IssuedLeaf issueLeafWithoutUri(String commonName, Duration ttl) {
+        return issue(null, commonName, ttl);
+    }
+
+    private IssuedLeaf issue(String spiffeUri, String commonName, Duration ttl) {
         Objects.requireNonNull(commonName, "commonName");
         if (ttl.isZero() || ttl.isNegative()) {
             throw new IllegalArgumentException("leaf TTL must be positive, got " + ttl);

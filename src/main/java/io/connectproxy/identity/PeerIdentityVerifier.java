@@ -54,7 +54,8 @@ public final class PeerIdentityVerifier {
         try {
             return SpiffeId.parseService(uri);
         } catch (SpiffeIdException e) {
-            throw new PeerIdentityException(PeerIdentityException.Reason.NOT_A_SERVICE_ID, e.getMessage());
+            throw new PeerIdentityException(PeerIdentityException.Reason.NOT_A_SERVICE_ID, "URI SAN '" + uri
+                    + "' is not spiffe://<trust-domain>/ns/<ns>/dc/<dc>/svc/<service>");
         }
     }
 

@@ -105,13 +105,13 @@ public record TlsIdentity(
             for (X509Certificate c : Pem.certificates(intermediatePems.get(i), "intermediate " + i)) {
                 if (!intermediates.contains(c)) {
                     intermediates.add(c);
-                    chain = append(chain, c);
                 }
             }
         }
 
         requireKeyMatches(key, leaf.getPublicKey());
         requireChainsToRoots(leaf, intermediates, roots, validationTime);
+        chain = presentedChain(leaf, intermediates);
         SpiffeId id = serviceId(leaf);
 
         return new TlsIdentity(chain, key, roots, Pem.encode(chain), Pem.encode(key),
@@ -137,10 +137,41 @@ public record TlsIdentity(
                 + ", trustDomain=" + trustDomain + ", chainLength=" + chain.size() + ", rootIds=" + rootIds + "]";
     }
 
-    private static List<X509Certificate> append(List<X509Certificate> list, X509Certificate c) {
-        List<X509Certificate> out = new ArrayList<>(list);
-        out.add(c);
+    /**
+     * What we present: the leaf, then each intermediate that signed the one before, in order. The roots list
+     * the intermediates of every root, and after a rotation they include the new root cross-signed by the old
+     * one, which is no part of a leaf still signed by the old root: sent anyway, the chain is out of order and a
+     * TLS stack refuses it as a key certificate ("Certificate chain is not valid").
+     */
+    private static List<X509Certificate> presentedChain(X509Certificate leaf, List<X509Certificate> intermediates) {
+        List<X509Certificate> out = new ArrayList<>();
+        out.add(leaf);
+        X509Certificate last = leaf;
+        while (out.size() <= intermediates.size()) {
+            X509Certificate issuer = null;
+            for (X509Certificate c : intermediates) {
+                if (!out.contains(c) && c.getSubjectX500Principal().equals(last.getIssuerX500Principal())
+                        && signedBy(last, c)) {
+                    issuer = c;
+                    break;
+                }
+            }
+            if (issuer == null) {
+                break;
+            }
+            out.add(issuer);
+            last = issuer;
+        }
         return out;
+    }
+
+    private static boolean signedBy(X509Certificate cert, X509Certificate issuer) {
+        try {
+            cert.verify(issuer.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
     }
 
     private static void requireKeyMatches(PrivateKey key, PublicKey leafKey) throws IdentityException {

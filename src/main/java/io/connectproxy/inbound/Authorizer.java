@@ -19,7 +19,8 @@ import java.util.function.LongSupplier;
  * <p>
  * Entries are dropped by {@link #invalidateAll()} when intentions or roots change, and refreshed after
  * {@code maxAge} so a missed invalidation cannot keep a stale allow for ever. One instance per inbound verticle
- * instance (one event loop): no locking.
+ * instance (one event loop), so calls in flight are per loop; the answers themselves live in an
+ * {@link AuthzCache} shared by all loops.
  */
 public final class Authorizer {
     private final AgentClient agent;
@@ -27,18 +28,16 @@ public final class Authorizer {
     private final Duration timeout;
     private final long maxAgeNanos;
     private final LongSupplier clock;
-    private final Map<String, Entry> cache = new HashMap<>();
+    private final AuthzCache cache;
     private final Map<String, Future<AuthzDecision>> inFlight = new HashMap<>();
-    private long generation;
 
-    private record Entry(AuthorizeResult result, long fetchedAt, long generation) {
+    public Authorizer(AgentClient agent, String target, Duration timeout, Duration maxAge, AuthzCache cache) {
+        this(agent, target, timeout, maxAge, cache, System::nanoTime);
     }
 
-    public Authorizer(AgentClient agent, String target, Duration timeout, Duration maxAge) {
-        this(agent, target, timeout, maxAge, System::nanoTime);
-    }
-
-    Authorizer(AgentClient agent, String target, Duration timeout, Duration maxAge, LongSupplier clock) {
+    Authorizer(AgentClient agent, String target, Duration timeout, Duration maxAge, AuthzCache cache,
+               LongSupplier clock) {
+        this.cache = cache;
         this.agent = agent;
         this.target = target;
         this.timeout = timeout;
@@ -51,28 +50,44 @@ public final class Authorizer {
     }
 
     public Future<AuthzDecision> authorize(String clientUri, String clientSerial) {
-        Entry cached = cache.get(clientUri);
+        AuthzCache.Entry cached = cache.get(clientUri);
         long now = clock.getAsLong();
-        if (cached != null && now - cached.fetchedAt < maxAgeNanos) {
-            return Future.succeededFuture(decision(cached.result, true));
+        if (cached != null && now - cached.fetchedAt() < maxAgeNanos) {
+            return Future.succeededFuture(decision(cached.result(), true));
         }
+        return ask(clientUri, clientSerial, cached);
+    }
+
+    /**
+     * Asks the agent again whatever the cache holds (the periodic re-check of open connections: without this a
+     * cached allow would keep them open until {@code maxAge}), and caches the new answer. When the agent cannot
+     * answer, the cached answer is returned as it was (an open connection is not cut because the agent is down).
+     */
+    public Future<AuthzDecision> recheck(String clientUri, String clientSerial) {
+        return ask(clientUri, clientSerial, cache.get(clientUri));
+    }
+
+    /** Bumped by {@link #invalidateAll()}: a decision taken in an older generation may be stale. */
+    public long generation() {
+        return cache.generation();
+    }
+
+    private Future<AuthzDecision> ask(String clientUri, String clientSerial, AuthzCache.Entry cached) {
         Future<AuthzDecision> pending = inFlight.get(clientUri);
         if (pending != null) {
             return pending;
         }
         Promise<AuthzDecision> promise = Promise.promise();
         inFlight.put(clientUri, promise.future());
-        long askedInGeneration = generation;
+        long askedInGeneration = cache.generation();
         agent.authorize(new AuthorizeRequest(target, clientUri, clientSerial), timeout).onComplete(ar -> {
             inFlight.remove(clientUri);
             if (ar.succeeded()) {
-                if (askedInGeneration == generation) {
-                    cache.put(clientUri, new Entry(ar.result(), clock.getAsLong(), generation));
-                }
+                cache.put(clientUri, new AuthzCache.Entry(ar.result(), clock.getAsLong()), askedInGeneration);
                 promise.complete(decision(ar.result(), false));
             } else if (cached != null) {
                 // agent unreachable but we decided for this client before: keep serving that answer
-                promise.complete(decision(cached.result, true));
+                promise.complete(decision(cached.result(), true));
             } else {
                 promise.complete(AuthzDecision.agentUnavailable(ar.cause().getMessage()));
             }
@@ -82,8 +97,7 @@ public final class Authorizer {
 
     /** Intentions or roots changed: every cached answer may be wrong now. */
     public void invalidateAll() {
-        generation++;
-        cache.clear();
+        cache.invalidate();
     }
 
     /** Cached answers, for tests and diagnostics. */

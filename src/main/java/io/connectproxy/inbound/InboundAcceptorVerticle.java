@@ -13,6 +13,8 @@ import io.connectproxy.identity.TlsIdentity;
 import io.connectproxy.logging.RateLimitedLog;
 import io.connectproxy.net.Pipe;
 import io.connectproxy.net.PipeOptions;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetClient;
@@ -20,11 +22,13 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.core.net.SocketAddress;
 
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.logging.Level;
@@ -36,7 +40,8 @@ import java.util.logging.Logger;
  * SPIFFE service id from the first URI SAN → authorization (cached) → only then a connection to the local app
  * (bounded by {@code local_connect_timeout_ms}) → bytes piped both ways. Nothing reaches the app from a peer that
  * failed any step. Open connections are re-authorized on an interval and when intentions change, and closed when
- * now denied.
+ * now denied. Every rejection is counted in {@link ProxyMetrics} and logged (rate-limited) with its reason and
+ * the peer's address. The TLS engine given should be {@link TlsEngine#forPublicListener()} (half-close).
  */
 public final class InboundAcceptorVerticle extends VerticleBase {
     private static final Logger LOG = Logger.getLogger(InboundAcceptorVerticle.class.getName());
@@ -57,6 +62,8 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     private TlsIdentity identity;
     private Authorizer authorizer;
     private NetServer server;
+    /** What new connections are upgraded with: the current identity and handshake timeout. */
+    private ServerSSLOptions sslOptions;
     private NetClient appClient;
     private long recheckTimer = -1;
     private boolean draining;
@@ -80,7 +87,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        authorizer = new Authorizer(agent, config.serviceName(), AUTHZ_TIMEOUT, AUTHZ_MAX_AGE);
+        authorizer = newAuthorizer(config.serviceName());
         appClient = createAppClient(config);
         vertx.eventBus().<ProxyConfig>localConsumer(Addresses.CONFIG, m -> onConfig(m.body()));
         vertx.eventBus().<TlsIdentity>localConsumer(Addresses.IDENTITY, m -> onIdentity(m.body()));
@@ -122,42 +129,61 @@ public final class InboundAcceptorVerticle extends VerticleBase {
         }
     }
 
+    /**
+     * The server accepts plain TCP and each connection is upgraded to TLS at once with the current
+     * {@link #sslOptions}: unlike a TLS server, whose handshake failures reach only a server-wide exception handler
+     * without the connection, this knows the peer of every failed handshake. Vert.x caches the SSL context per
+     * options, so an upgrade costs no more than a TLS server's handshake.
+     */
     private Future<NetServer> listen() {
-        NetServerOptions base = new NetServerOptions()
+        sslOptions = MeshTlsOptions.server(identity, Duration.ofMillis(config.handshakeTimeoutMs()));
+        NetServerOptions options = new NetServerOptions()
                 .setHost(config.bindAddress())
                 .setPort(config.bindPort())
                 .setTcpNoDelay(true)
-                .setReuseAddress(true);
-        NetServerOptions options = MeshTlsOptions.serverOptions(base,
-                MeshTlsOptions.server(identity, Duration.ofMillis(config.handshakeTimeoutMs())), engine);
-        NetServer s = vertx.createNetServer(options)
-                .connectHandler(this::accept)
-                .exceptionHandler(e -> {
-                    // failures before the connect handler: TLS handshake errors and handshake timeouts
-                    String reason = handshakeReason(e);
-                    metrics.handshakeFailed(LISTENER, reason);
-                    metrics.rejected(LISTENER, "handshake");
-                    rejections.log(() -> "inbound: TLS handshake failed (" + reason + "): " + e.getMessage());
-                });
+                .setReuseAddress(true)
+                .setSslEngineOptions(engine.options());
+        NetServer s = vertx.createNetServer(options).connectHandler(this::handshake);
         return s.listen().onSuccess(bound -> server = bound);
     }
 
-    private void accept(NetSocket socket) {
+    private void handshake(NetSocket socket) {
         if (draining) {
+            // shutting down: refuse before spending a handshake on it
             metrics.rejected(LISTENER, "draining");
             socket.close();
             return;
         }
-        socket.pause();
         String peer = String.valueOf(socket.remoteAddress());
+        socket.upgradeToSsl(sslOptions).onComplete(ar -> {
+            if (ar.succeeded()) {
+                accept(socket, peer);
+                return;
+            }
+            Throwable e = ar.cause();
+            String reason = handshakeReason(e);
+            metrics.handshakeFailed(LISTENER, reason);
+            metrics.rejected(LISTENER, "handshake");
+            rejections.log(() -> "inbound: rejected " + peer + " in the TLS handshake (" + reason + "): "
+                    + e.getClass().getSimpleName() + ": " + e.getMessage());
+            socket.close();
+        });
+    }
+
+    private void accept(NetSocket socket, String peer) {
+        socket.pause();
+        // before any asynchronous step: a client that writes its request and shuts its write side at once
+        // would otherwise have its FIN close the whole connection before the app is dialled
+        Pipe.enableHalfClose(socket);
         SpiffeId client;
         try {
             client = PeerIdentityVerifier.verifyClient(socket);
         } catch (PeerIdentityException e) {
-            reject(socket, peer, e.reason().name().toLowerCase(), e.getMessage());
+            reject(socket, peer, e.reason().name().toLowerCase(Locale.ROOT), e.getMessage());
             return;
         }
         String serial = peerSerial(socket);
+        long generation = authorizer.generation();
         authorizer.authorize(client.uri(), serial).onComplete(ar -> {
             AuthzDecision d = ar.succeeded() ? ar.result() : AuthzDecision.agentUnavailable(ar.cause().getMessage());
             metrics.authorization(d.error() ? "error" : d.allowed() ? "allow" : "deny");
@@ -166,11 +192,11 @@ public final class InboundAcceptorVerticle extends VerticleBase {
                         client.uri() + " denied: " + d.reason());
                 return;
             }
-            dialApp(socket, peer, client, serial);
+            dialApp(socket, peer, client, serial, generation);
         });
     }
 
-    private void dialApp(NetSocket socket, String peer, SpiffeId client, String serial) {
+    private void dialApp(NetSocket socket, String peer, SpiffeId client, String serial, long generation) {
         SocketAddress app = appAddress(config);
         appClient.connect(app).onComplete(ar -> {
             if (ar.failed()) {
@@ -182,18 +208,23 @@ public final class InboundAcceptorVerticle extends VerticleBase {
             }
             NetSocket appSocket = ar.result();
             Pipe pipe = Pipe.start(vertx, socket, appSocket, PipeOptions.withIdleTimeoutMs(config.idleTimeoutMs()));
-            open.put(socket, new OpenConnection(client, serial, peer, pipe));
+            OpenConnection c = new OpenConnection(client, serial, peer, pipe);
+            open.put(socket, c);
             metrics.connectionOpened(LISTENER);
             pipe.result().onComplete(done -> {
                 open.remove(socket);
                 metrics.connectionClosed(LISTENER, pipe.bytesAToB(), pipe.bytesBToA());
             });
+            if (authorizer.generation() != generation) {
+                // intentions changed while we were dialling: the re-check at that moment did not see this one
+                recheck(socket, c);
+            }
         });
     }
 
     private void reject(NetSocket socket, String peer, String reason, String detail) {
         metrics.rejected(LISTENER, reason);
-        rejections.log(() -> "inbound: rejected " + peer + ": " + detail);
+        rejections.log(() -> "inbound: rejected " + peer + " (" + reason + "): " + detail);
         socket.close();
     }
 
@@ -201,7 +232,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
         ProxyConfig previous = config;
         config = next;
         if (!previous.serviceName().equals(next.serviceName())) {
-            authorizer = new Authorizer(agent, next.serviceName(), AUTHZ_TIMEOUT, AUTHZ_MAX_AGE);
+            authorizer = newAuthorizer(next.serviceName());
         }
         if (previous.localConnectTimeoutMs() != next.localConnectTimeoutMs()) {
             NetClient old = appClient;
@@ -227,20 +258,28 @@ public final class InboundAcceptorVerticle extends VerticleBase {
 
     private void onIdentity(TlsIdentity next) {
         boolean rootsChanged = !identity.rootIds().equals(next.rootIds());
-        identity = next;
         applyIdentity(next);
         if (rootsChanged) {
             authorizer.invalidateAll();
         }
     }
 
+    /**
+     * New connections use {@code id}; open ones keep the session they have. The key material is loaded once
+     * here first: options the TLS stack would refuse must not replace working ones, or every handshake fails.
+     */
     private void applyIdentity(TlsIdentity id) {
-        if (server == null) {
+        ServerSSLOptions next = MeshTlsOptions.server(id, Duration.ofMillis(config.handshakeTimeoutMs()));
+        try {
+            next.getKeyCertOptions().getKeyManagerFactory(vertx);
+            next.getTrustOptions().getTrustManagerFactory(vertx);
+        } catch (Exception e) {
+            LOG.warning(() -> "inbound: cannot use identity serial " + id.serial() + ", keeping serial "
+                    + identity.serial() + ": " + e);
             return;
         }
-        server.updateSSLOptions(MeshTlsOptions.server(id, Duration.ofMillis(config.handshakeTimeoutMs())))
-                .onFailure(e -> LOG.warning(() -> "inbound: could not apply identity serial " + id.serial()
-                        + ", keeping the previous one: " + e.getMessage()));
+        sslOptions = next;
+        identity = id;
     }
 
     private void scheduleRecheck() {
@@ -251,16 +290,24 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     /** Consul's proxy never closes a connection after an intention turns to deny; this one does. */
     private void recheckOpenConnections() {
         for (Map.Entry<NetSocket, OpenConnection> e : List.copyOf(open.entrySet())) {
-            OpenConnection c = e.getValue();
-            authorizer.authorize(c.client().uri(), c.serial()).onSuccess(d -> {
-                if (!d.allowed() && !d.error() && open.containsKey(e.getKey())) {
-                    LOG.info(() -> "inbound: closing connection from " + c.peer() + " (" + c.client().uri()
-                            + "): no longer authorized: " + d.reason());
-                    metrics.rejected(LISTENER, "revoked");
-                    c.pipe().close();
-                }
-            });
+            recheck(e.getKey(), e.getValue());
         }
+    }
+
+    /** One agent call per client id and round however many connections it has (the authorizer shares them). */
+    private void recheck(NetSocket socket, OpenConnection c) {
+        authorizer.recheck(c.client().uri(), c.serial()).onSuccess(d -> {
+            if (!d.allowed() && !d.error() && open.remove(socket) != null) {
+                rejections.log(() -> "inbound: closing connection from " + c.peer() + " (" + c.client().uri()
+                        + "): no longer authorized: " + d.reason());
+                metrics.rejected(LISTENER, "revoked");
+                c.pipe().close();
+            }
+        });
+    }
+
+    private Authorizer newAuthorizer(String target) {
+        return new Authorizer(agent, target, AUTHZ_TIMEOUT, AUTHZ_MAX_AGE, AuthzCache.shared(vertx, target));
     }
 
     private NetClient createAppClient(ProxyConfig c) {
@@ -288,16 +335,31 @@ public final class InboundAcceptorVerticle extends VerticleBase {
         return "";
     }
 
-    private static String handshakeReason(Throwable e) {
-        String m = String.valueOf(e.getMessage()).toLowerCase();
-        if (m.contains("timed out") || m.contains("timeout")) {
+    /** A short, stable label for why a handshake failed (metrics label and log), from the engine's exception. */
+    static String handshakeReason(Throwable e) {
+        if (e instanceof SslHandshakeTimeoutException) {
             return "timeout";
         }
-        if (m.contains("certificate") || m.contains("cert")) {
-            return "bad_certificate";
+        if (e instanceof NotSslRecordException) {
+            return "not_tls";
+        }
+        String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+        if (m.contains("timed out")) {
+            return "timeout";
+        }
+        if (m.contains("empty client certificate") || m.contains("certificate_required")
+                || m.contains("peer did not return a certificate") || m.contains("peer not authenticated")) {
+            return "no_client_cert";
         }
         if (m.contains("protocol") || m.contains("version")) {
             return "protocol";
+        }
+        if (m.contains("cipher")) {
+            return "no_shared_cipher";
+        }
+        if (m.contains("certificate") || m.contains("certification path") || m.contains("pkix")
+                || m.contains("key usage")) {
+            return "untrusted_certificate";
         }
         return "other";
     }

@@ -29,9 +29,12 @@ import io.vertx.core.net.NetSocket;
  * any data still buffered for a paused socket, so the reader sees "EOF" exactly after the last byte. The write side
  * is shut with {@link DuplexChannel#shutdownOutput()}, after a TLS {@code close_notify} when the socket is TLS.
  *
- * <p>Plain TCP half-close is reliable. On TLS sockets (Netty 4.2.18) it is best effort: a bare FIN closes the
- * TLS channel whole, and after close_notify + FIN the channel sometimes stays half-open and sometimes is closed
- * whole, with both engines; the pipe then ends as a normal close (the bytes before the EOF are delivered).
+ * <p>Plain TCP half-close is reliable. On TLS sockets (Netty 4.2.18) a bare FIN closes the TLS channel whole.
+ * A TLS 1.3 peer's close_notify + FIN leaves the channel half-open, and the answer still reaches the peer, only
+ * when both hold: the JDK engine (Netty's OpenSSL engine answers a close_notify with its own and sends nothing
+ * more), and half-close switched on before the FIN was read ({@link Pipe#enableHalfClose} in the connect handler;
+ * switched on later, a FIN that came first has already closed the channel). TLS 1.2 has no half-close. Otherwise
+ * the pipe ends as a normal close (the bytes before the EOF are delivered).
  */
 final class HalfClose {
 

@@ -58,6 +58,17 @@ public final class Pipe {
         return pipe;
     }
 
+    /**
+     * Switches {@code socket} to half-close mode now, ahead of {@link #start}. Call it first thing in a connect
+     * handler when the pipe starts only after asynchronous steps (authorization, dialing): a FIN that arrives
+     * before half-close is on closes the whole channel, so the peer's "I am done sending" would otherwise cost it
+     * the answer. The EOF is queued behind the data of the (paused) socket until the pipe reads it. Returns false
+     * when the transport cannot do it (the pipe then closes both sides on the first EOF).
+     */
+    public static boolean enableHalfClose(NetSocket socket) {
+        return HalfClose.enable(Objects.requireNonNull(socket, "socket")) != null;
+    }
+
     /** Completes once both sockets are closed; never fails. */
     public Future<PipeResult> result() {
         return result.future();
