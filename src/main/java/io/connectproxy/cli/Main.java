@@ -12,6 +12,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        Logging.installLogManager();
         List<String> list = Arrays.asList(args);
         Mode mode;
         List<String> rest;

@@ -31,6 +31,11 @@ public record PipeOptions(int writeQueueHighWaterMark, Duration idleTimeout, boo
         }
     }
 
+    /** The defaults with an idle timeout in milliseconds as configs give it (0 or less: none). */
+    public static PipeOptions withIdleTimeoutMs(long idleTimeoutMs) {
+        return DEFAULTS.withIdleTimeout(Duration.ofMillis(Math.max(0, idleTimeoutMs)));
+    }
+
     public PipeOptions withIdleTimeout(Duration timeout) {
         return new PipeOptions(writeQueueHighWaterMark, timeout, halfClose);
     }

@@ -1,0 +1,234 @@
+package io.connectproxy.upstream;
+
+import io.connectproxy.admin.ProxyMetrics;
+import io.connectproxy.bus.Addresses;
+import io.connectproxy.config.ProxyConfig;
+import io.connectproxy.config.UpstreamConfig;
+import io.connectproxy.identity.MeshTlsOptions;
+import io.connectproxy.identity.PeerIdentityException;
+import io.connectproxy.identity.PeerIdentityVerifier;
+import io.connectproxy.identity.TlsEngine;
+import io.connectproxy.identity.TlsIdentity;
+import io.connectproxy.logging.RateLimitedLog;
+import io.connectproxy.net.Pipe;
+import io.connectproxy.net.PipeOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.net.ConnectOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The plaintext upstream listeners of one event loop: one server per upstream (TCP or unix socket, shared with the
+ * other instances), and one mTLS client whose connections stay on this event loop. Per connection: pick endpoints
+ * in balancer order from the last published set, dial over mTLS as this service, check the server's SPIFFE id is
+ * the expected destination, and on a refused dial, failed handshake or wrong identity go on to the next endpoint
+ * while {@code connect_timeout_ms} lasts. Config changes are diffed: a new upstream gets a listener, a removed one
+ * is closed, a changed destination applies to new connections while open ones keep flowing.
+ */
+public final class UpstreamListenerVerticle extends VerticleBase {
+    private static final Logger LOG = Logger.getLogger(UpstreamListenerVerticle.class.getName());
+
+    private final ProxyMetrics metrics;
+    private final TlsEngine engine;
+    private final RateLimitedLog failures = new RateLimitedLog(LOG, Level.WARNING, 10);
+    private final Map<String, Listener> listeners = new HashMap<>();
+    private final Map<String, EndpointSet> endpoints = new HashMap<>();
+    private ProxyConfig config;
+    private TlsIdentity identity;
+    /** Built once per identity: Vert.x caches the TLS context per options, so reuse the same object. */
+    private io.vertx.core.net.ClientSSLOptions clientSsl;
+    private NetClient meshClient;
+
+    /** One local listener and the upstream it serves now (replaced in place when only the destination changes). */
+    private static final class Listener {
+        UpstreamConfig upstream;
+        LoadBalancer balancer;
+        NetServer server;
+        final String name;
+
+        Listener(UpstreamConfig upstream) {
+            this.upstream = upstream;
+            this.balancer = LoadBalancer.create(upstream.balancer().wireName());
+            this.name = "upstream:" + upstream.destinationName();
+        }
+    }
+
+    public UpstreamListenerVerticle(ProxyMetrics metrics, TlsEngine engine, ProxyConfig config, TlsIdentity identity) {
+        this.metrics = metrics;
+        this.engine = engine;
+        this.config = config;
+        this.identity = identity;
+    }
+
+    /** Actual port of the listener for an upstream's listener key (tests use port 0), or -1. */
+    public int actualPort(String listenerKey) {
+        Listener l = listeners.get(listenerKey);
+        return l == null || l.server == null ? -1 : l.server.actualPort();
+    }
+
+    @Override
+    public Future<?> start() {
+        meshClient = vertx.createNetClient(MeshTlsOptions.clientOptions(new NetClientOptions()
+                .setTcpNoDelay(true), engine));
+        vertx.eventBus().<EndpointSet>localConsumer(Addresses.ENDPOINTS, m ->
+                endpoints.put(m.body().destinationKey(), m.body()));
+        clientSsl = MeshTlsOptions.client(identity);
+        vertx.eventBus().<TlsIdentity>localConsumer(Addresses.IDENTITY, m -> {
+            identity = m.body();
+            clientSsl = MeshTlsOptions.client(identity);
+        });
+        vertx.eventBus().<ProxyConfig>localConsumer(Addresses.CONFIG, m -> apply(m.body()));
+        return apply(config);
+    }
+
+    @Override
+    public Future<?> stop() {
+        List<Future<?>> closing = new ArrayList<>();
+        listeners.values().forEach(l -> closing.add(l.server == null ? Future.succeededFuture() : l.server.close()));
+        closing.add(meshClient.close());
+        return Future.join(closing);
+    }
+
+    private Future<?> apply(ProxyConfig next) {
+        config = next;
+        Map<String, UpstreamConfig> wanted = new HashMap<>();
+        next.upstreams().forEach(u -> wanted.put(u.listenerKey(), u));
+        List<Future<?>> work = new ArrayList<>();
+        for (String key : List.copyOf(listeners.keySet())) {
+            if (!wanted.containsKey(key)) {
+                Listener gone = listeners.remove(key);
+                LOG.info(() -> "upstream: closing listener " + key + " (" + gone.upstream.destinationName() + ")");
+                work.add(gone.server == null ? Future.succeededFuture() : gone.server.close());
+            }
+        }
+        for (Map.Entry<String, UpstreamConfig> e : wanted.entrySet()) {
+            Listener existing = listeners.get(e.getKey());
+            if (existing == null) {
+                work.add(open(e.getValue()));
+            } else if (!existing.upstream.equals(e.getValue())) {
+                UpstreamConfig changed = e.getValue();
+                LOG.info(() -> "upstream: listener " + e.getKey() + " now serves " + changed.destinationKey());
+                if (existing.upstream.balancer() != changed.balancer()) {
+                    existing.balancer = LoadBalancer.create(changed.balancer().wireName());
+                }
+                existing.upstream = changed;
+                work.add(fetchEndpoints(changed));
+            }
+        }
+        return Future.join(work);
+    }
+
+    private Future<?> open(UpstreamConfig upstream) {
+        Listener listener = new Listener(upstream);
+        listeners.put(upstream.listenerKey(), listener);
+        NetServerOptions options = new NetServerOptions().setTcpNoDelay(true).setReuseAddress(true);
+        SocketAddress bind = upstream.isUnixSocket()
+                ? SocketAddress.domainSocketAddress(upstream.localBindSocketPath())
+                : SocketAddress.inetSocketAddress(upstream.localBindPort(), upstream.localBindAddress());
+        NetServer server = vertx.createNetServer(options).connectHandler(s -> accept(listener, s));
+        return fetchEndpoints(upstream).compose(v -> server.listen(bind)).onSuccess(s -> {
+            listener.server = s;
+            LOG.fine(() -> "upstream: " + upstream.destinationKey() + " listening on " + upstream.listenerKey());
+        }).onFailure(e -> {
+            listeners.remove(upstream.listenerKey());
+            LOG.severe(() -> "upstream: cannot listen on " + upstream.listenerKey() + " for "
+                    + upstream.destinationName() + ": " + e.getMessage());
+        });
+    }
+
+    private Future<?> fetchEndpoints(UpstreamConfig upstream) {
+        return vertx.eventBus().<EndpointSet>request(Addresses.ENDPOINTS_CURRENT, upstream.destinationKey())
+                .onSuccess(m -> endpoints.putIfAbsent(upstream.destinationKey(), m.body()))
+                .otherwiseEmpty();
+    }
+
+    private void accept(Listener listener, NetSocket client) {
+        client.pause();
+        UpstreamConfig upstream = listener.upstream;
+        EndpointSet set = endpoints.getOrDefault(upstream.destinationKey(), EndpointSet.empty(upstream.destinationKey()));
+        if (set.isEmpty()) {
+            failures.log(() -> "upstream " + upstream.destinationName() + ": no healthy endpoint, closing connection"
+                    + " from " + client.remoteAddress());
+            metrics.upstreamDialFailed(upstream.destinationName(), "no_endpoint");
+            client.close();
+            return;
+        }
+        long deadline = System.nanoTime() + upstream.connectTimeoutMs() * 1_000_000L;
+        List<Endpoint> order = listener.balancer.order(set.endpoints());
+        dial(upstream, order, 0, deadline).onComplete(ar -> {
+            if (ar.failed()) {
+                failures.log(() -> "upstream " + upstream.destinationName() + ": all dials failed, closing connection"
+                        + " from " + client.remoteAddress() + ": " + ar.cause().getMessage());
+                vertx.eventBus().send(Addresses.ENDPOINTS_REFRESH, upstream.destinationKey());
+                client.close();
+                return;
+            }
+            Dialled d = ar.result();
+            LoadBalancer balancer = listener.balancer;
+            balancer.opened(d.endpoint);
+            metrics.connectionOpened(listener.name);
+            Pipe pipe = Pipe.start(vertx, client, d.socket, PipeOptions.withIdleTimeoutMs(config.idleTimeoutMs()));
+            pipe.result().onComplete(done -> {
+                balancer.closed(d.endpoint);
+                metrics.connectionClosed(listener.name, pipe.bytesAToB(), pipe.bytesBToA());
+            });
+        });
+    }
+
+    private record Dialled(Endpoint endpoint, NetSocket socket) {
+    }
+
+    /** Tries {@code order[i]}, then the next ones, until one answers as the expected service or time is up. */
+    private Future<Dialled> dial(UpstreamConfig upstream, List<Endpoint> order, int i, long deadline) {
+        long remainingMs = (deadline - System.nanoTime()) / 1_000_000L;
+        if (i >= order.size() || remainingMs <= 0) {
+            return Future.failedFuture(i >= order.size() ? "tried " + order.size() + " endpoint(s)"
+                    : "connect_timeout_ms " + upstream.connectTimeoutMs() + " spent after " + i + " endpoint(s)");
+        }
+        Endpoint e = order.get(i);
+        if (i > 0) {
+            metrics.upstreamDialRetried(upstream.destinationName());
+        }
+        ConnectOptions options = new ConnectOptions()
+                .setRemoteAddress(SocketAddress.inetSocketAddress(e.port(), e.host()))
+                .setSsl(true)
+                .setSslOptions(clientSsl)
+                .setTimeout((int) Math.min(Integer.MAX_VALUE, remainingMs));
+        Promise<Dialled> result = Promise.promise();
+        meshClient.connect(options).onComplete(ar -> {
+            if (ar.failed()) {
+                metrics.upstreamDialFailed(upstream.destinationName(), "connect");
+                LOG.fine(() -> "upstream " + upstream.destinationName() + ": " + e.address() + " failed: "
+                        + ar.cause().getMessage());
+                dial(upstream, order, i + 1, deadline).onComplete(result);
+                return;
+            }
+            NetSocket socket = ar.result();
+            try {
+                PeerIdentityVerifier.verifyServer(socket, e.expectedService(), e.expectedDatacenter());
+                result.complete(new Dialled(e, socket));
+            } catch (PeerIdentityException mismatch) {
+                socket.close();
+                metrics.upstreamDialFailed(upstream.destinationName(), "identity");
+                failures.log(() -> "upstream " + upstream.destinationName() + ": " + e.address()
+                        + " is not who it should be, skipping it: " + mismatch.getMessage());
+                dial(upstream, order, i + 1, deadline).onComplete(result);
+            }
+        });
+        return result.future();
+    }
+}

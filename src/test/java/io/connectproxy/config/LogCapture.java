@@ -1,0 +1,43 @@
+package io.connectproxy.config;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/** Collects the messages logged to some loggers during a test. */
+final class LogCapture extends Handler implements AutoCloseable {
+    final List<String> messages = new CopyOnWriteArrayList<>();
+    private final Logger[] loggers;
+
+    LogCapture(Class<?>... classes) {
+        loggers = new Logger[classes.length];
+        for (int i = 0; i < classes.length; i++) {
+            loggers[i] = Logger.getLogger(classes[i].getName());
+            loggers[i].addHandler(this);
+        }
+        setLevel(Level.ALL);
+    }
+
+    boolean contains(String part) {
+        return messages.stream().anyMatch(m -> m.contains(part));
+    }
+
+    @Override
+    public void publish(LogRecord record) {
+        messages.add(record.getLevel() + " " + record.getMessage());
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+        for (Logger l : loggers) {
+            l.removeHandler(this);
+        }
+    }
+}
