@@ -19,7 +19,7 @@ ORIG_CMD="bench/run.sh $*"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 JAR="$ROOT/target/proxy-fat.jar"
-READY_REGEX="${READY_REGEX:-[Rr]eady}"
+READY_REGEX="${READY_REGEX:-ready: }"
 SIDECAR_ARGS="${SIDECAR_ARGS:-}"
 
 QUICK=0
@@ -109,7 +109,8 @@ probe_echo() {  # port: one connection, 4-byte echo, close
 probe_connect() { ( exec 3<>"/dev/tcp/127.0.0.1/$1" ) 2>/dev/null; }
 
 # ---------------------------------------------------------------- ports, echo app, dev agent
-read -r AGENT_PORT WEB_PORT WEB_SC_PORT ECHO_SC_PORT UPSTREAM_PORT < <("${LG[@]}" free-ports --count 5)
+read -r AGENT_PORT WEB_PORT WEB_SC_PORT ECHO_SC_PORT UPSTREAM_PORT WEB_ADMIN_PORT ECHO_ADMIN_PORT \
+    < <("${LG[@]}" free-ports --count 7)
 
 "${LG[@]}" echo-server --port 0 --seconds 3600 > "$WORK/echo.log" 2>&1 &
 PIDS+=($!)
@@ -135,10 +136,11 @@ start_agent() {
 }
 
 # Starts one sidecar; sets STARTED_PID and STARTED_US (process start, µs since the epoch).
-start_sidecar() {  # service, log file
+start_sidecar() {  # service, log file, admin port
     STARTED_US="$(now_us)"
     # shellcheck disable=SC2086 # JVM_FLAGS and SIDECAR_ARGS are word lists
-    CONSUL_HTTP_ADDR="127.0.0.1:$AGENT_PORT" java $JVM_FLAGS -jar "$JAR" -sidecar-for "$1" $SIDECAR_ARGS \
+    CONSUL_HTTP_ADDR="127.0.0.1:$AGENT_PORT" java $JVM_FLAGS -jar "$JAR" -sidecar-for "$1" \
+        -admin-bind "127.0.0.1:$3" $SIDECAR_ARGS \
         > "$2" 2>&1 &
     STARTED_PID=$!
 }
@@ -170,11 +172,11 @@ await_ready() {  # name, pid, log, start_us, echo-port-or-empty, connect-port-or
 rss_of() { "${LG[@]}" rss --pid "$1" | result rss_mb; }
 
 start_sidecars() {
-    start_sidecar echo "$WORK/sidecar-echo.log"
+    start_sidecar echo "$WORK/sidecar-echo.log" "$ECHO_ADMIN_PORT"
     ECHO_SC_PID=$STARTED_PID
     # The echo sidecar's public port only speaks mTLS: a TCP accept is its serving signal.
     await_ready echo "$ECHO_SC_PID" "$WORK/sidecar-echo.log" "$STARTED_US" "" "$ECHO_SC_PORT"
-    start_sidecar web "$WORK/sidecar-web.log"
+    start_sidecar web "$WORK/sidecar-web.log" "$WEB_ADMIN_PORT"
     WEB_PID=$STARTED_PID
     await_ready web "$WEB_PID" "$WORK/sidecar-web.log" "$STARTED_US" "$UPSTREAM_PORT" ""
 }
