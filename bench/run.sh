@@ -12,6 +12,7 @@
 # --direct-only  skip the sidecars (checks the load generator itself)
 # --no-record    print the table but do not append it to bench/RESULTS.md
 # --label TEXT   a note printed with the table (e.g. what is being compared)
+# --wait-quiet S wait up to S seconds for the 1-minute load average to drop below 1 (shared machines)
 # Environment: READY_REGEX (the sidecar's readiness log line, default below), SIDECAR_ARGS (extra proxy flags).
 set -euo pipefail
 
@@ -29,6 +30,7 @@ JVM_FLAGS_SET=0
 DIRECT_ONLY=0
 RECORD=1
 LABEL=""
+WAIT_QUIET=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1; REPEATS=1 ;;
@@ -37,7 +39,8 @@ while [ $# -gt 0 ]; do
         --direct-only) DIRECT_ONLY=1 ;;
         --no-record) RECORD=0 ;;
         --label) LABEL="$2"; shift ;;
-        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --wait-quiet) WAIT_QUIET="$2"; shift ;;
+        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -55,6 +58,11 @@ else
     TPUT_S=5; CONN_S=5; RR_N=20000; WARM_S=1; START_REPEATS="$REPEATS"
 fi
 
+load1() { cut -d' ' -f1 /proc/loadavg; }
+if [ "$WAIT_QUIET" -gt 0 ]; then
+    end=$(( SECONDS + WAIT_QUIET ))
+    while [ $SECONDS -lt $end ] && awk "BEGIN{exit !($(load1) >= 1.0)}"; do sleep 5; done
+fi
 LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg)"
 WORK="$(mktemp -d /tmp/connect-proxy-bench.XXXXXX)"
 RAW="$WORK/raw.tsv"
@@ -251,7 +259,7 @@ TABLE="$("${LG[@]}" report --raw "$RAW")"
     echo "## $(date -u '+%Y-%m-%d %H:%M UTC') · commit $COMMIT${LABEL:+ · $LABEL}"
     echo
     echo "\`$ORIG_CMD\` — repeats $REPEATS, sidecar JVM flags \`${JVM_FLAGS:-none}\`, $(nproc) cores," \
-        "load average before: $LOADAVG, $(java -version 2>&1 | head -1)"
+        "load average before/after: $LOADAVG / $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1)"
     echo
     echo "$TABLE"
 } > "$WORK/report.md"
