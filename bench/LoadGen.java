@@ -63,6 +63,7 @@ public final class LoadGen {
             case "idle-conns" -> idleConns(a);
             case "free-ports" -> freePorts(a);
             case "report" -> Report.print(a);
+            case "jfr-top" -> JfrTop.print(a);
             default -> {
                 System.err.println("unknown subcommand " + argv[0]);
                 usage();
@@ -83,7 +84,8 @@ public final class LoadGen {
                               holds N idle connections (each checked with one echo) for S seconds, until stdin
                               says "stop", or (with --rss-pids) until the pids' RSS has been printed
                   free-ports  --count N                       N currently free loopback TCP ports
-                  report      --raw FILE [--title T]          markdown table of medians from RESULT lines
+                  report      --raw FILE                      markdown table of medians from RESULT lines
+                  jfr-top     --file F.jfr [--top 25]         hottest methods (self and total) of a JFR recording
                 """);
     }
 
@@ -673,5 +675,62 @@ final class Report {
         Collections.sort(s);
         int m = s.size() / 2;
         return s.size() % 2 == 1 ? s.get(m) : (s.get(m - 1) + s.get(m)) / 2;
+    }
+}
+
+/** The hottest methods of a JFR recording's execution samples: self time (top frame) and total (anywhere on stack). */
+final class JfrTop {
+    private JfrTop() {
+    }
+
+    static void print(LoadGen.Args a) throws IOException {
+        int top = a.intOf("top", 25);
+        Map<String, Integer> self = new HashMap<>();
+        Map<String, Integer> total = new HashMap<>();
+        Map<String, Integer> threads = new HashMap<>();
+        int samples = 0;
+        try (var file = new jdk.jfr.consumer.RecordingFile(Path.of(a.str("file", "")))) {
+            while (file.hasMoreEvents()) {
+                var e = file.readEvent();
+                String type = e.getEventType().getName();
+                if (!type.equals("jdk.ExecutionSample") && !type.equals("jdk.NativeMethodSample")) {
+                    continue;
+                }
+                var st = e.getStackTrace();
+                if (st == null || st.getFrames().isEmpty()) {
+                    continue;
+                }
+                samples++;
+                var t = e.getThread("sampledThread");
+                threads.merge(t == null ? "?" : String.valueOf(t.getJavaName()).replaceAll("-\\d+$", "-N"), 1,
+                        Integer::sum);
+                var frames = st.getFrames();
+                self.merge(name(frames.get(0)), 1, Integer::sum);
+                Set<String> seen = new java.util.HashSet<>();
+                for (var f : frames) {
+                    String n = name(f);
+                    if (seen.add(n)) {
+                        total.merge(n, 1, Integer::sum);
+                    }
+                }
+            }
+        }
+        System.out.println("samples " + samples + " (execution + native)");
+        dump("threads", threads, samples, top);
+        dump("self", self, samples, top);
+        dump("total", total, samples, top);
+    }
+
+    static String name(jdk.jfr.consumer.RecordedFrame f) {
+        var m = f.getMethod();
+        String type = m.getType().getName();
+        return type.substring(type.lastIndexOf('.') + 1) + "." + m.getName();
+    }
+
+    static void dump(String title, Map<String, Integer> counts, int samples, int top) {
+        System.out.println("-- " + title);
+        counts.entrySet().stream().sorted((x, y) -> y.getValue() - x.getValue()).limit(top).forEach(e ->
+                System.out.printf(Locale.ROOT, "%6.1f%%  %s%n", 100.0 * e.getValue() / Math.max(1, samples),
+                        e.getKey()));
     }
 }

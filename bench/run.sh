@@ -12,13 +12,17 @@
 # --direct-only  skip the sidecars (checks the load generator itself)
 # --no-record    print the table but do not append it to bench/RESULTS.md
 # --label TEXT   a note printed with the table (e.g. what is being compared)
+# --only LIST    comma-separated subset of tput1,tput8,rr64,rr4k,conn,conns1000 ("none": start-up and idle RSS only)
+# --profile      record JFR (settings=profile) in both sidecars; prints their hottest methods at the end
+# --hold S       start everything, print the ports and pids, keep it up for S seconds (manual experiments), exit
 # --wait-quiet S wait up to S seconds for the 1-minute load average to drop below 1 (shared machines)
 # Environment: READY_REGEX (the sidecar's readiness log line, default below), SIDECAR_ARGS (extra proxy flags).
 set -euo pipefail
 
-ORIG_CMD="bench/run.sh $*"
+ORIG_CMD="bench/run.sh$(printf ' %q' "$@")"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
+cd "$ROOT"  # relative paths in bench/jvm.flags (a CDS archive) are relative to the checkout
 JAR="$ROOT/target/proxy-fat.jar"
 READY_REGEX="${READY_REGEX:-ready: }"
 SIDECAR_ARGS="${SIDECAR_ARGS:-}"
@@ -31,6 +35,9 @@ DIRECT_ONLY=0
 RECORD=1
 LABEL=""
 WAIT_QUIET=0
+ONLY="tput1,tput8,rr64,rr4k,conn,conns1000"
+PROFILE=0
+HOLD=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1; REPEATS=1 ;;
@@ -40,7 +47,10 @@ while [ $# -gt 0 ]; do
         --no-record) RECORD=0 ;;
         --label) LABEL="$2"; shift ;;
         --wait-quiet) WAIT_QUIET="$2"; shift ;;
-        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --only) ONLY="$2"; shift ;;
+        --profile) PROFILE=1 ;;
+        --hold) HOLD="$2"; shift ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -64,6 +74,7 @@ if [ "$WAIT_QUIET" -gt 0 ]; then
     while [ $SECONDS -lt $end ] && awk "BEGIN{exit !($(load1) >= 1.0)}"; do sleep 5; done
 fi
 LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg)"
+[ "$HOLD" -gt 0 ] && START_REPEATS=1
 WORK="$(mktemp -d /tmp/connect-proxy-bench.XXXXXX)"
 RAW="$WORK/raw.tsv"
 : > "$RAW"
@@ -145,9 +156,13 @@ start_agent() {
 
 # Starts one sidecar; sets STARTED_PID and STARTED_US (process start, µs since the epoch).
 start_sidecar() {  # service, log file, admin port
+    local jfr=""
+    if [ "$PROFILE" = 1 ]; then
+        jfr="-XX:StartFlightRecording=dumponexit=true,settings=profile,filename=$WORK/sidecar-$1.jfr"
+    fi
     STARTED_US="$(now_us)"
     # shellcheck disable=SC2086 # JVM_FLAGS and SIDECAR_ARGS are word lists
-    CONSUL_HTTP_ADDR="127.0.0.1:$AGENT_PORT" java $JVM_FLAGS -jar "$JAR" -sidecar-for "$1" \
+    CONSUL_HTTP_ADDR="127.0.0.1:$AGENT_PORT" java $JVM_FLAGS $jfr -jar "$JAR" -sidecar-for "$1" \
         -admin-bind "127.0.0.1:$3" $SIDECAR_ARGS \
         > "$2" 2>&1 &
     STARTED_PID=$!
@@ -189,8 +204,29 @@ start_sidecars() {
     await_ready web "$WEB_PID" "$WORK/sidecar-web.log" "$STARTED_US" "$UPSTREAM_PORT" ""
 }
 
+# A CDS archive named by -XX:SharedArchiveFile is built by one training run (a web sidecar carrying one
+# proxied exchange) when it is missing or older than the jar: the JVM refuses an archive from another jar.
+ensure_cds() {
+    local archive
+    archive="$(echo " $JVM_FLAGS " | sed -n 's/.* -XX:SharedArchiveFile=\([^ ]*\) .*/\1/p')"
+    [ -n "$archive" ] || return 0
+    if [ -f "$archive" ] && [ "$archive" -nt "$JAR" ]; then return 0; fi
+    log "training run for the class-data sharing archive $archive"
+    rm -f "$archive"
+    local saved="$JVM_FLAGS"
+    JVM_FLAGS="${JVM_FLAGS/-XX:SharedArchiveFile=$archive/-XX:ArchiveClassesAtExit=$archive}"
+    start_sidecars
+    probe_echo "$UPSTREAM_PORT" || true
+    stop_pid "$WEB_PID"; WEB_PID=""
+    stop_pid "$ECHO_SC_PID"; ECHO_SC_PID=""
+    JVM_FLAGS="$saved"
+    : > "$RAW"
+    [ -f "$archive" ] || { log "no archive was written; see $WORK/sidecar-web.log"; exit 1; }
+}
+
 if [ "$DIRECT_ONLY" = 0 ]; then
     start_agent
+    ensure_cds
     log "dev agent on 127.0.0.1:$AGENT_PORT; sidecar JVM flags: ${JVM_FLAGS:-(none)}"
     for rep in $(seq 1 "$START_REPEATS"); do
         start_sidecars
@@ -204,13 +240,25 @@ if [ "$DIRECT_ONLY" = 0 ]; then
     done
 fi
 
+if [ "$HOLD" -gt 0 ]; then
+    echo "direct 127.0.0.1:$ECHO_PORT (pid $ECHO_APP_PID); through the sidecars 127.0.0.1:$UPSTREAM_PORT;" \
+        "web sidecar pid ${WEB_PID:-none}, echo sidecar pid ${ECHO_SC_PID:-none} (public 127.0.0.1:$ECHO_SC_PORT);" \
+        "agent 127.0.0.1:$AGENT_PORT; logs in $WORK; holding $HOLD s"
+    sleep "$HOLD" &
+    wait $!
+    exit 0
+fi
+
 # ---------------------------------------------------------------- load
 DIRECT="127.0.0.1:$ECHO_PORT"
 PROXIED="127.0.0.1:$UPSTREAM_PORT"
 
+wanted() { case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+
 measure() {  # key-prefix, where, target, then the LoadGen arguments; records every RESULT field named in KEYS
     local prefix="$1" where="$2" target="$3"; shift 3
     local out k
+    wanted "$prefix" || return 0
     out="$("${LG[@]}" "$@" --target "$target" 2>>"$WORK/loadgen.err" | grep '^RESULT' || true)"
     echo "  $prefix $where: ${out#RESULT }" >&2
     for k in $KEYS; do record "$prefix.$k" "$where" "$(echo "$out" | result "$k")"; done
@@ -242,11 +290,13 @@ if [ "$DIRECT_ONLY" = 0 ]; then
     sleep 2
     record rss_after web "$(rss_of "$WEB_PID")"
     record rss_after echo "$(rss_of "$ECHO_SC_PID")"
+    if wanted conns1000; then
     out="$("${LG[@]}" idle-conns --target "$PROXIED" --count 1000 --settle 2 \
         --rss-pids "$WEB_PID,$ECHO_SC_PID" | grep '^RESULT')"
     echo "  idle-conns: ${out#RESULT }" >&2
     record rss_1000 web "$(echo "$out" | result "rss_mb_$WEB_PID")"
     record rss_1000 echo "$(echo "$out" | result "rss_mb_$ECHO_SC_PID")"
+    fi
 fi
 
 # ---------------------------------------------------------------- report
@@ -264,6 +314,15 @@ TABLE="$("${LG[@]}" report --raw "$RAW")"
     echo "$TABLE"
 } > "$WORK/report.md"
 cat "$WORK/report.md"
+if [ "$PROFILE" = 1 ]; then
+    stop_pid "$WEB_PID"; WEB_PID=""
+    stop_pid "$ECHO_SC_PID"; ECHO_SC_PID=""
+    for name in web echo; do
+        [ -f "$WORK/sidecar-$name.jfr" ] || continue
+        echo; echo "### JFR of the $name sidecar ($WORK/sidecar-$name.jfr)"
+        "${LG[@]}" jfr-top --file "$WORK/sidecar-$name.jfr" --top 25 | sed 's/^/    /'
+    done
+fi
 if [ "$RECORD" = 1 ]; then
     cat "$WORK/report.md" >> "$HERE/RESULTS.md"
     log "appended to bench/RESULTS.md (raw samples and logs in $WORK)"
