@@ -633,7 +633,7 @@ final class Report {
             if (!Double.isNaN(dm) && !Double.isNaN(pm)) {
                 if (r.kind() == Kind.RATIO) {
                     double ratio = pm / dm;
-                    rel = LoadGen.fmt(ratio, 2) + "×";
+                    rel = LoadGen.fmt(ratio, 3) + "×";
                     if (!Double.isNaN(r.target())) {
                         met = ratio >= r.target() ? "yes" : "**no**";
                     }

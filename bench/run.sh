@@ -188,8 +188,22 @@ await_ready() {  # name, pid, log, start_us, echo-port-or-empty, connect-port-or
     done
     if [ -z "$first_ms" ]; then log "$name sidecar not serving after 30 s"; tail -30 "$logf" >&2; exit 1; fi
     [ -n "$ready_ms" ] && record ready_ms "$name" "$ready_ms"
+    timeline "$logf" "$t0" > "$WORK/timeline-$name.txt"
     [ -n "$eport" ] && record first_ms "$name" "$first_ms"
     log "$name sidecar: readiness log line after ${ready_ms:-?} ms, serving after $first_ms ms"
+}
+
+# Each log line before readiness as ms after the process was started: where start-up time goes.
+timeline() {  # log file, start µs
+    local ts rest ms
+    while IFS= read -r line; do
+        ts="${line%%Z *}"
+        [[ "$ts" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T ]] || continue
+        ms=$(( $(date -u -d "${ts/T/ } UTC" +%s%3N) - $2 / 1000 ))
+        rest="${line#*Z }"
+        printf '%6d ms  %s\n' "$ms" "${rest:0:110}"
+        [[ "$line" =~ $READY_REGEX ]] && break
+    done < "$1"
 }
 
 rss_of() { "${LG[@]}" rss --pid "$1" | result rss_mb; }
@@ -312,6 +326,12 @@ TABLE="$("${LG[@]}" report --raw "$RAW")"
         "load average before/after: $LOADAVG / $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1)"
     echo
     echo "$TABLE"
+    if [ -f "$WORK/timeline-web.txt" ]; then
+        echo
+        echo "Start-up of the last web sidecar (ms after the process was started):"
+        echo
+        sed 's/^/    /' "$WORK/timeline-web.txt"
+    fi
 } > "$WORK/report.md"
 cat "$WORK/report.md"
 if [ "$PROFILE" = 1 ]; then
