@@ -689,6 +689,7 @@ final class JfrTop {
         Map<String, Integer> total = new HashMap<>();
         Map<String, Integer> threads = new HashMap<>();
         int samples = 0;
+        int idle = 0;
         try (var file = new jdk.jfr.consumer.RecordingFile(Path.of(a.str("file", "")))) {
             while (file.hasMoreEvents()) {
                 var e = file.readEvent();
@@ -698,6 +699,11 @@ final class JfrTop {
                 }
                 var st = e.getStackTrace();
                 if (st == null || st.getFrames().isEmpty()) {
+                    continue;
+                }
+                // a thread parked in epoll_wait is an idle event loop, not work: leave it out
+                if (name(st.getFrames().get(0)).equals("Native.epollWait0")) {
+                    idle++;
                     continue;
                 }
                 samples++;
@@ -715,7 +721,7 @@ final class JfrTop {
                 }
             }
         }
-        System.out.println("samples " + samples + " (execution + native)");
+        System.out.println("busy samples " + samples + " (execution + native; " + idle + " idle epoll_wait samples left out)");
         dump("threads", threads, samples, top);
         dump("self", self, samples, top);
         dump("total", total, samples, top);
