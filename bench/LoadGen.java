@@ -1,0 +1,742 @@
+import java.io.BufferedReader;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The load generator and app of connect-proxy's benchmark (bench/run.sh). One file, no dependencies, run with the
+ * JDK source launcher: {@code java bench/LoadGen.java <subcommand> [--flag value ...]}.
+ *
+ * <p>Every client talks to the same {@code echo-server}, directly or through the two sidecars, so both paths do the
+ * same work. A connection whose first 8 bytes are {@link #SINK_MAGIC} is a sink (the server discards everything and,
+ * when the client half-closes, answers with the 8-byte count it received); any other connection is echoed.
+ *
+ * <p>Clients only talk to loopback addresses (127.0.0.0/8, ::1) and every loop has a deadline. Each measurement ends
+ * with one machine-readable line {@code RESULT key=value ...} (bench/run.sh parses it).
+ */
+public final class LoadGen {
+    static final byte[] SINK_MAGIC = "LGSINK01".getBytes(StandardCharsets.US_ASCII);
+    static final int BUF = 64 * 1024;
+
+    private LoadGen() {
+    }
+
+    public static void main(String[] argv) throws Exception {
+        if (argv.length == 0 || argv[0].equals("-h") || argv[0].equals("--help")) {
+            usage();
+            return;
+        }
+        Args a = Args.parse(Arrays.copyOfRange(argv, 1, argv.length));
+        switch (argv[0]) {
+            case "echo-server" -> echoServer(a);
+            case "throughput" -> throughput(a);
+            case "rr" -> rr(a);
+            case "connrate" -> connrate(a);
+            case "rss" -> rss(a);
+            case "idle-conns" -> idleConns(a);
+            case "free-ports" -> freePorts(a);
+            case "report" -> Report.print(a);
+            case "jfr-top" -> JfrTop.print(a);
+            default -> {
+                System.err.println("unknown subcommand " + argv[0]);
+                usage();
+                System.exit(2);
+            }
+        }
+    }
+
+    static void usage() {
+        System.out.print("""
+                Usage: java bench/LoadGen.java SUBCOMMAND [flags]
+                  echo-server --port P [--seconds 21600]     echo app (and sink for connections starting with the magic)
+                  throughput  --target H:P --streams N --seconds S [--warmup 1]   write as fast as possible, Gbit/s
+                  rr          --target H:P --size 64|4096 --count N [--warmup 2000] [--max-seconds 60]  ping-pong µs
+                  connrate    --target H:P --clients 4 --seconds S [--warmup 1]   connect, 4-byte echo, close
+                  rss         --pid PID                       VmRSS of a process in MB
+                  idle-conns  --target H:P --count 1000 [--seconds 60] [--rss-pids P1,P2] [--settle 2]
+                              holds N idle connections (each checked with one echo) for S seconds, until stdin
+                              says "stop", or (with --rss-pids) until the pids' RSS has been printed
+                  free-ports  --count N                       N currently free loopback TCP ports
+                  report      --raw FILE                      markdown table of medians from RESULT lines
+                  jfr-top     --file F.jfr [--top 25]         hottest methods (self and total) of a JFR recording
+                """);
+    }
+
+    // ---------------------------------------------------------------- echo server
+
+    static void echoServer(Args a) throws Exception {
+        int port = a.intOf("port", 0);
+        long lifetimeMs = a.longOf("seconds", 6 * 3600) * 1000;
+        InetAddress bind = loopback(a.str("bind", "127.0.0.1"));
+        ServerSocket server = new ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(new InetSocketAddress(bind, port), 4096);
+        Set<Socket> open = ConcurrentHashMap.newKeySet();
+        ExecutorService pool = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(null, r, "echo-conn", 256 * 1024);
+            t.setDaemon(true);
+            return t;
+        });
+        Thread stopper = new Thread(() -> {
+            try {
+                Thread.sleep(lifetimeMs);
+            } catch (InterruptedException ignored) {
+                // stop now
+            }
+            closeQuietly(server);
+            open.forEach(LoadGen::closeQuietly);
+        }, "echo-lifetime");
+        stopper.setDaemon(true);
+        stopper.start();
+        System.out.println("LISTENING " + server.getLocalPort());
+        System.out.flush();
+        while (!server.isClosed()) {
+            Socket s;
+            try {
+                s = server.accept();
+            } catch (IOException e) {
+                break;
+            }
+            open.add(s);
+            pool.execute(() -> {
+                try {
+                    serve(s);
+                } catch (IOException ignored) {
+                    // peer went away
+                } finally {
+                    open.remove(s);
+                    closeQuietly(s);
+                }
+            });
+        }
+    }
+
+    static void serve(Socket s) throws IOException {
+        s.setTcpNoDelay(true);
+        InputStream in = s.getInputStream();
+        OutputStream out = s.getOutputStream();
+        byte[] buf = new byte[BUF];
+        int have = 0;
+        // Decide sink vs echo from the first bytes, reading more only while they still could be the magic.
+        while (true) {
+            int n = in.read(buf, have, buf.length - have);
+            if (n < 0) {
+                if (have > 0) {
+                    out.write(buf, 0, have);
+                }
+                return;
+            }
+            have += n;
+            int cmp = Math.min(have, SINK_MAGIC.length);
+            boolean prefix = Arrays.equals(buf, 0, cmp, SINK_MAGIC, 0, cmp);
+            if (prefix && have >= SINK_MAGIC.length) {
+                sink(in, out, buf, have);
+                return;
+            }
+            if (!prefix) {
+                out.write(buf, 0, have);
+                break;
+            }
+        }
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+            out.write(buf, 0, n);
+        }
+    }
+
+    static void sink(InputStream in, OutputStream out, byte[] buf, int have) throws IOException {
+        long total = have - SINK_MAGIC.length;
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+            total += n;
+        }
+        byte[] count = new byte[8];
+        for (int i = 0; i < 8; i++) {
+            count[i] = (byte) (total >>> (56 - 8 * i));
+        }
+        out.write(count);
+        out.flush();
+    }
+
+    // ---------------------------------------------------------------- throughput
+
+    static void throughput(Args a) throws Exception {
+        InetSocketAddress target = target(a);
+        int streams = a.intOf("streams", 1);
+        double seconds = a.doubleOf("seconds", 5);
+        double warmup = a.doubleOf("warmup", 1);
+        long start = System.nanoTime();
+        long windowStart = start + (long) (warmup * 1e9);
+        long windowEnd = windowStart + (long) (seconds * 1e9);
+        long hardStop = windowEnd + 10_000_000_000L;
+        AtomicLong inWindow = new AtomicLong();
+        AtomicLong sentTotal = new AtomicLong();
+        AtomicLong receivedTotal = new AtomicLong();
+        AtomicLong countsReturned = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        List<Socket> sockets = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < streams; i++) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[BUF];
+                Arrays.fill(buf, (byte) 'x');
+                try (Socket s = connect(target, 5000)) {
+                    sockets.add(s);
+                    OutputStream out = s.getOutputStream();
+                    out.write(SINK_MAGIC);
+                    long sent = 0;
+                    long counted = 0;
+                    while (true) {
+                        out.write(buf);
+                        sent += buf.length;
+                        long now = System.nanoTime();
+                        if (now >= windowEnd) {
+                            break;
+                        }
+                        if (now >= windowStart) {
+                            counted += buf.length;
+                        }
+                    }
+                    inWindow.addAndGet(counted);
+                    sentTotal.addAndGet(sent);
+                    // Ask the sink how much arrived: shows whether a path buffered instead of delivering.
+                    s.shutdownOutput();
+                    s.setSoTimeout(3000);
+                    byte[] c = new byte[8];
+                    try {
+                        readFully(s.getInputStream(), c);
+                        long got = 0;
+                        for (byte b : c) {
+                            got = (got << 8) | (b & 0xff);
+                        }
+                        receivedTotal.addAndGet(got);
+                        countsReturned.incrementAndGet();
+                    } catch (IOException e) {
+                        // the path does not pass a half-close through; the sender's count stands alone
+                    }
+                } catch (IOException e) {
+                    errors.incrementAndGet();
+                    System.err.println("stream error: " + e);
+                }
+            }, "stream-" + i);
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            long left = TimeUnit.NANOSECONDS.toMillis(hardStop - System.nanoTime());
+            t.join(Math.max(1, left));
+        }
+        // Anything still blocked in write past the hard stop is a stalled path: close it so the process ends.
+        synchronized (sockets) {
+            sockets.forEach(LoadGen::closeQuietly);
+        }
+        for (Thread t : threads) {
+            t.join(2000);
+        }
+        double gbit = inWindow.get() * 8 / seconds / 1e9;
+        String delivered = countsReturned.get() == streams && sentTotal.get() > 0
+                ? fmt(100.0 * receivedTotal.get() / sentTotal.get(), 1) : "n/a";
+        System.out.println("RESULT gbps=" + fmt(gbit, 3) + " streams=" + streams + " seconds=" + seconds
+                + " delivered_pct=" + delivered + " errors=" + errors.get());
+    }
+
+    // ---------------------------------------------------------------- request/response
+
+    static void rr(Args a) throws Exception {
+        InetSocketAddress target = target(a);
+        int size = a.intOf("size", 64);
+        int count = a.intOf("count", 20000);
+        int warmup = a.intOf("warmup", 2000);
+        long deadline = System.nanoTime() + a.longOf("max-seconds", 60) * 1_000_000_000L;
+        byte[] req = new byte[size];
+        for (int i = 0; i < size; i++) {
+            req[i] = (byte) ('a' + i % 26);
+        }
+        byte[] resp = new byte[size];
+        long[] lat = new long[count];
+        int done = 0;
+        int mismatches = 0;
+        try (Socket s = connect(target, 5000)) {
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            for (int i = 0; i < warmup + count && System.nanoTime() < deadline; i++) {
+                long t0 = System.nanoTime();
+                out.write(req);
+                readFully(in, resp);
+                long t1 = System.nanoTime();
+                if (!Arrays.equals(req, resp)) {
+                    mismatches++;
+                }
+                if (i >= warmup) {
+                    lat[done++] = t1 - t0;
+                }
+            }
+        }
+        long[] got = Arrays.copyOf(lat, done);
+        Arrays.sort(got);
+        System.out.println("RESULT p50_us=" + fmt(pct(got, 50) / 1e3, 1) + " p99_us=" + fmt(pct(got, 99) / 1e3, 1)
+                + " p999_us=" + fmt(pct(got, 99.9) / 1e3, 1) + " n=" + done + " size=" + size
+                + " mismatches=" + mismatches);
+    }
+
+    // ---------------------------------------------------------------- connection rate
+
+    static void connrate(Args a) throws Exception {
+        InetSocketAddress target = target(a);
+        int clients = a.intOf("clients", 4);
+        double seconds = a.doubleOf("seconds", 5);
+        double warmup = a.doubleOf("warmup", 1);
+        long windowStart = System.nanoTime() + (long) (warmup * 1e9);
+        long windowEnd = windowStart + (long) (seconds * 1e9);
+        byte[] ping = "ping".getBytes(StandardCharsets.US_ASCII);
+        List<long[]> perThread = Collections.synchronizedList(new ArrayList<>());
+        AtomicLong errors = new AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            Thread t = new Thread(() -> {
+                long[] lat = new long[1 << 16];
+                int n = 0;
+                byte[] back = new byte[4];
+                while (true) {
+                    long t0 = System.nanoTime();
+                    if (t0 >= windowEnd) {
+                        break;
+                    }
+                    try (Socket s = connect(target, 2000)) {
+                        s.setSoTimeout(2000);
+                        s.getOutputStream().write(ping);
+                        readFully(s.getInputStream(), back);
+                        if (!Arrays.equals(ping, back)) {
+                            throw new IOException("echo mismatch");
+                        }
+                    } catch (IOException e) {
+                        if (t0 >= windowStart && errors.incrementAndGet() == 1) {
+                            System.err.println("first connection error: " + e);
+                        }
+                        continue;
+                    }
+                    long t1 = System.nanoTime();
+                    if (t0 >= windowStart && t1 <= windowEnd) {
+                        if (n == lat.length) {
+                            lat = Arrays.copyOf(lat, n * 2);
+                        }
+                        lat[n++] = t1 - t0;
+                    }
+                }
+                perThread.add(Arrays.copyOf(lat, n));
+            }, "client-" + c);
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.join((long) ((warmup + seconds) * 1000) + 10_000);
+        }
+        long[] all = perThread.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+        System.out.println("RESULT cps=" + fmt(all.length / seconds, 0) + " p50_ms=" + fmt(pct(all, 50) / 1e6, 3)
+                + " p99_ms=" + fmt(pct(all, 99) / 1e6, 3) + " n=" + all.length + " errors=" + errors.get());
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    static void rss(Args a) throws IOException {
+        long pid = a.longOf("pid", -1);
+        System.out.println("RESULT rss_mb=" + fmt(rssMb(pid), 1) + " pid=" + pid);
+    }
+
+    static double rssMb(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                String[] f = line.trim().split("\\s+");
+                return Long.parseLong(f[1]) / 1024.0;
+            }
+        }
+        throw new IOException("no VmRSS for pid " + pid);
+    }
+
+    static void idleConns(Args a) throws Exception {
+        InetSocketAddress target = target(a);
+        int count = a.intOf("count", 1000);
+        long holdMs = a.longOf("seconds", 60) * 1000;
+        String rssPids = a.str("rss-pids", "");
+        long settleMs = (long) (a.doubleOf("settle", 2) * 1000);
+        List<Socket> sockets = new ArrayList<>();
+        long t0 = System.nanoTime();
+        byte[] ping = "ping".getBytes(StandardCharsets.US_ASCII);
+        byte[] back = new byte[4];
+        int failed = 0;
+        try {
+            for (int i = 0; i < count && System.nanoTime() - t0 < 60_000_000_000L; i++) {
+                try {
+                    Socket s = connect(target, 5000);
+                    sockets.add(s);
+                    s.setSoTimeout(5000);
+                    // One exchange so the whole path (both sidecars, the app) holds the connection, not just a SYN.
+                    s.getOutputStream().write(ping);
+                    readFully(s.getInputStream(), back);
+                } catch (IOException e) {
+                    failed++;
+                }
+            }
+            long openMs = (System.nanoTime() - t0) / 1_000_000;
+            StringBuilder line = new StringBuilder("RESULT open=" + (sockets.size() - failed) + " failed=" + failed
+                    + " open_ms=" + openMs);
+            if (!rssPids.isEmpty()) {
+                Thread.sleep(settleMs);
+                for (String p : rssPids.split(",")) {
+                    line.append(" rss_mb_").append(p.trim()).append('=')
+                            .append(fmt(rssMb(Long.parseLong(p.trim())), 1));
+                }
+                System.out.println(line);
+                return;
+            }
+            System.out.println(line);
+            System.out.println("HOLDING (type stop, or wait " + holdMs / 1000 + " s)");
+            System.out.flush();
+            CountDownLatch stop = new CountDownLatch(1);
+            Thread reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(System.in))) {
+                    String l;
+                    while ((l = r.readLine()) != null) {
+                        if (l.trim().equals("stop")) {
+                            stop.countDown();
+                            return;
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // no stdin: the timer decides
+                }
+            }, "stdin");
+            reader.setDaemon(true);
+            reader.start();
+            stop.await(holdMs, TimeUnit.MILLISECONDS);
+        } finally {
+            sockets.forEach(LoadGen::closeQuietly);
+        }
+    }
+
+    static void freePorts(Args a) throws IOException {
+        int n = a.intOf("count", 1);
+        List<ServerSocket> held = new ArrayList<>();
+        StringBuilder out = new StringBuilder();
+        try {
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                held.add(s);
+                out.append(i == 0 ? "" : " ").append(s.getLocalPort());
+            }
+        } finally {
+            held.forEach(LoadGen::closeQuietly);
+        }
+        System.out.println(out);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    static InetSocketAddress target(Args a) throws UnknownHostException {
+        String t = a.str("target", null);
+        if (t == null) {
+            throw new IllegalArgumentException("--target host:port is required");
+        }
+        int colon = t.lastIndexOf(':');
+        String host = t.substring(0, colon).replace("[", "").replace("]", "");
+        return new InetSocketAddress(loopback(host), Integer.parseInt(t.substring(colon + 1)));
+    }
+
+    /** Refuses anything that is not loopback: the benchmark must never send traffic off the machine. */
+    static InetAddress loopback(String host) throws UnknownHostException {
+        InetAddress addr = InetAddress.getByName(host);
+        if (!addr.isLoopbackAddress()) {
+            System.err.println("refusing non-loopback address " + host + " (" + addr.getHostAddress() + ")");
+            System.exit(2);
+        }
+        return addr;
+    }
+
+    static Socket connect(InetSocketAddress target, int timeoutMs) throws IOException {
+        Socket s = new Socket();
+        try {
+            s.setTcpNoDelay(true);
+            s.connect(target, timeoutMs);
+            return s;
+        } catch (IOException e) {
+            closeQuietly(s);
+            throw e;
+        }
+    }
+
+    static void readFully(InputStream in, byte[] b) throws IOException {
+        int off = 0;
+        while (off < b.length) {
+            int n = in.read(b, off, b.length - off);
+            if (n < 0) {
+                throw new EOFException("closed after " + off + " of " + b.length + " bytes");
+            }
+            off += n;
+        }
+    }
+
+    static double pct(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    static String fmt(double v, int decimals) {
+        return String.format(Locale.ROOT, "%." + decimals + "f", v);
+    }
+
+    static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // closing anyway
+        }
+    }
+
+    record Args(Map<String, String> values) {
+        static Args parse(String[] argv) {
+            Map<String, String> m = new HashMap<>();
+            for (int i = 0; i < argv.length; i++) {
+                if (!argv[i].startsWith("--")) {
+                    throw new IllegalArgumentException("unexpected argument " + argv[i]);
+                }
+                String key = argv[i].substring(2);
+                String value = i + 1 < argv.length && !argv[i + 1].startsWith("--") ? argv[++i] : "true";
+                m.put(key, value);
+            }
+            return new Args(m);
+        }
+
+        String str(String k, String def) {
+            return values.getOrDefault(k, def);
+        }
+
+        int intOf(String k, int def) {
+            return values.containsKey(k) ? Integer.parseInt(values.get(k)) : def;
+        }
+
+        long longOf(String k, long def) {
+            return values.containsKey(k) ? Long.parseLong(values.get(k)) : def;
+        }
+
+        double doubleOf(String k, double def) {
+            return values.containsKey(k) ? Double.parseDouble(values.get(k)) : def;
+        }
+    }
+}
+
+/**
+ * Turns the raw samples bench/run.sh collected ({@code key<TAB>where<TAB>value} per line, one line per repeat) into
+ * one markdown table of medians with the ratios and the targets of issue 6.
+ */
+final class Report {
+    private Report() {
+    }
+
+    enum Kind { RATIO, ADDED, EACH, INFO }
+
+    record Row(String label, String key, Kind kind, double target, String targetText) {
+    }
+
+    static final List<Row> ROWS = List.of(
+            new Row("throughput, 1 stream (Gbit/s)", "tput1.gbps", Kind.RATIO, 0.30, "≥ 0.30 of direct"),
+            new Row("throughput, 8 streams (Gbit/s)", "tput8.gbps", Kind.RATIO, 0.30, "≥ 0.30 of direct"),
+            new Row("64 B req/resp p50 (µs)", "rr64.p50_us", Kind.ADDED, 50, "added ≤ 50 µs"),
+            new Row("64 B req/resp p99 (µs)", "rr64.p99_us", Kind.ADDED, 200, "added ≤ 200 µs"),
+            new Row("64 B req/resp p99.9 (µs)", "rr64.p999_us", Kind.ADDED, Double.NaN, ""),
+            new Row("4 KiB req/resp p50 (µs)", "rr4k.p50_us", Kind.ADDED, Double.NaN, ""),
+            new Row("4 KiB req/resp p99 (µs)", "rr4k.p99_us", Kind.ADDED, Double.NaN, ""),
+            new Row("4 KiB req/resp p99.9 (µs)", "rr4k.p999_us", Kind.ADDED, Double.NaN, ""),
+            new Row("new connections, 4 clients (conn/s)", "conn.cps", Kind.RATIO, 0.35, "≥ 0.35 of direct"),
+            new Row("new connection p50 (ms)", "conn.p50_ms", Kind.ADDED, Double.NaN, ""),
+            new Row("new connection p99 (ms)", "conn.p99_ms", Kind.ADDED, Double.NaN, ""),
+            new Row("RSS idle (MB)", "rss_idle", Kind.EACH, 70, "≤ 70 MB"),
+            new Row("RSS with 1,000 open connections (MB)", "rss_1000", Kind.EACH, 200, "≤ 200 MB"),
+            new Row("RSS idle after the load (MB)", "rss_after", Kind.EACH, Double.NaN, ""),
+            new Row("start to ready (ms)", "ready_ms", Kind.EACH, 1000, "≤ 1000 ms"),
+            new Row("start to first proxied exchange (ms)", "first_ms", Kind.EACH, Double.NaN, ""));
+
+    static void print(LoadGen.Args a) throws IOException {
+        Map<String, Map<String, List<Double>>> samples = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(Path.of(a.str("raw", "raw.tsv")))) {
+            String[] f = line.split("\t");
+            if (f.length != 3 || f[2].equals("n/a") || f[2].isEmpty()) {
+                continue;
+            }
+            try {
+                samples.computeIfAbsent(f[0], k -> new LinkedHashMap<>())
+                        .computeIfAbsent(f[1], k -> new ArrayList<>()).add(Double.parseDouble(f[2]));
+            } catch (NumberFormatException ignored) {
+                // a failed measurement leaves a non-number; it is simply not counted
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        out.append("| measurement | direct | through 2 sidecars | ratio / added | target | met |\n");
+        out.append("|---|---:|---:|---:|---|---|\n");
+        for (Row r : ROWS) {
+            Map<String, List<Double>> byWhere = samples.getOrDefault(r.key(), Map.of());
+            if (byWhere.isEmpty()) {
+                continue;
+            }
+            String met = "";
+            if (r.kind() == Kind.EACH) {
+                StringBuilder vals = new StringBuilder();
+                double worst = Double.NEGATIVE_INFINITY;
+                for (var e : byWhere.entrySet()) {
+                    double m = median(e.getValue());
+                    worst = Math.max(worst, m);
+                    vals.append(vals.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
+                            .append(num(m)).append(n(e.getValue()));
+                }
+                if (!Double.isNaN(r.target())) {
+                    met = worst <= r.target() ? "yes" : "**no**";
+                }
+                out.append("| ").append(r.label()).append(" | — | ").append(vals).append(" |  | ")
+                        .append(r.targetText()).append(" | ").append(met).append(" |\n");
+                continue;
+            }
+            List<Double> d = byWhere.getOrDefault("direct", List.of());
+            List<Double> p = byWhere.getOrDefault("proxied", List.of());
+            double dm = median(d);
+            double pm = median(p);
+            String rel = "";
+            if (!Double.isNaN(dm) && !Double.isNaN(pm)) {
+                if (r.kind() == Kind.RATIO) {
+                    double ratio = pm / dm;
+                    rel = LoadGen.fmt(ratio, 3) + "×";
+                    if (!Double.isNaN(r.target())) {
+                        met = ratio >= r.target() ? "yes" : "**no**";
+                    }
+                } else {
+                    double added = pm - dm;
+                    rel = "+" + num(added);
+                    if (!Double.isNaN(r.target())) {
+                        met = added <= r.target() ? "yes" : "**no**";
+                    }
+                }
+            }
+            if (p.isEmpty()) {
+                met = "not run";
+            }
+            out.append("| ").append(r.label()).append(" | ").append(num(dm)).append(n(d)).append(" | ")
+                    .append(num(pm)).append(n(p)).append(" | ").append(rel).append(" | ")
+                    .append(r.targetText()).append(" | ").append(met).append(" |\n");
+        }
+        System.out.print(out);
+    }
+
+    static String n(List<Double> v) {
+        return v.size() <= 1 ? "" : " (n=" + v.size() + ")";
+    }
+
+    static String num(double v) {
+        if (Double.isNaN(v)) {
+            return "–";
+        }
+        double abs = Math.abs(v);
+        return LoadGen.fmt(v, abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3);
+    }
+
+    static double median(List<Double> v) {
+        if (v.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Double> s = new ArrayList<>(v);
+        Collections.sort(s);
+        int m = s.size() / 2;
+        return s.size() % 2 == 1 ? s.get(m) : (s.get(m - 1) + s.get(m)) / 2;
+    }
+}
+
+/** The hottest methods of a JFR recording's execution samples: self time (top frame) and total (anywhere on stack). */
+final class JfrTop {
+    private JfrTop() {
+    }
+
+    static void print(LoadGen.Args a) throws IOException {
+        int top = a.intOf("top", 25);
+        Map<String, Integer> self = new HashMap<>();
+        Map<String, Integer> total = new HashMap<>();
+        Map<String, Integer> threads = new HashMap<>();
+        int samples = 0;
+        int idle = 0;
+        try (var file = new jdk.jfr.consumer.RecordingFile(Path.of(a.str("file", "")))) {
+            while (file.hasMoreEvents()) {
+                var e = file.readEvent();
+                String type = e.getEventType().getName();
+                if (!type.equals("jdk.ExecutionSample") && !type.equals("jdk.NativeMethodSample")) {
+                    continue;
+                }
+                var st = e.getStackTrace();
+                if (st == null || st.getFrames().isEmpty()) {
+                    continue;
+                }
+                // a thread parked in epoll_wait is an idle event loop, not work: leave it out
+                if (name(st.getFrames().get(0)).equals("Native.epollWait0")) {
+                    idle++;
+                    continue;
+                }
+                samples++;
+                var t = e.getThread("sampledThread");
+                threads.merge(t == null ? "?" : String.valueOf(t.getJavaName()).replaceAll("-\\d+$", "-N"), 1,
+                        Integer::sum);
+                var frames = st.getFrames();
+                self.merge(name(frames.get(0)), 1, Integer::sum);
+                Set<String> seen = new java.util.HashSet<>();
+                for (var f : frames) {
+                    String n = name(f);
+                    if (seen.add(n)) {
+                        total.merge(n, 1, Integer::sum);
+                    }
+                }
+            }
+        }
+        System.out.println("busy samples " + samples + " (execution + native; " + idle + " idle epoll_wait samples left out)");
+        dump("threads", threads, samples, top);
+        dump("self", self, samples, top);
+        dump("total", total, samples, top);
+    }
+
+    static String name(jdk.jfr.consumer.RecordedFrame f) {
+        var m = f.getMethod();
+        String type = m.getType().getName();
+        return type.substring(type.lastIndexOf('.') + 1) + "." + m.getName();
+    }
+
+    static void dump(String title, Map<String, Integer> counts, int samples, int top) {
+        System.out.println("-- " + title);
+        counts.entrySet().stream().sorted((x, y) -> y.getValue() - x.getValue()).limit(top).forEach(e ->
+                System.out.printf(Locale.ROOT, "%6.1f%%  %s%n", 100.0 * e.getValue() / Math.max(1, samples),
+                        e.getKey()));
+    }
+}
