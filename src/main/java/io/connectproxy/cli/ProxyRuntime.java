@@ -232,7 +232,7 @@ public final class ProxyRuntime {
     private Future<Void> startDataPlane(Vertx vertx, LaunchConfig launch, ProxyConfig config) {
         AgentClient agent = AgentClient.create(vertx, launch.agent());
         TlsEngine engine = TlsEngine.preferred();
-        TlsEngine inboundEngine = TlsEngine.forPublicListener();
+        TlsEngine inboundEngine = TlsEngine.forPublicListener(config.proxyConfig().getString("tls_engine"));
         Duration wait = timing.blockingWait();
         CertRotationVerticle rotation = new CertRotationVerticle(agent, config.serviceName(), wait, timing.backoff(),
                 metrics);

@@ -32,18 +32,27 @@ public enum TlsEngine {
         return JDK;
     }
 
+    /** The {@code tls_engine} value that picks the JDK engine for the public listener. */
+    public static final String SETTING_JDK = "jdk";
+    /** The {@code tls_engine} value that picks OpenSSL (the default when available). */
+    public static final String SETTING_OPENSSL = "openssl";
+
     /**
-     * The engine for the public (inbound) listener: the JDK's, whatever is available. A mesh client that
-     * half-closes (TLS 1.3: close_notify then FIN, and keeps reading for the answer) must still get the app's
-     * answer, and Netty's OpenSSL engine cannot do that: on a peer's close_notify it closes its own sending side
-     * too (ReferenceCountedOpenSslEngine shuts both directions on SSL_RECEIVED_SHUTDOWN) and answers with its own
-     * close_notify, so everything the app says afterwards is dropped. The JDK engine keeps sending after a TLS 1.3
-     * close_notify. The price, measured on the inbound path with P-256 leaves: roughly 1.5x the server CPU per
-     * handshake and about 0.7 KiB more heap per connection still in its handshake. Under TLS 1.2 a half-close cannot
-     * work with any engine (the protocol requires answering close_notify with close_notify).
+     * The engine for the public (inbound) listener, from the proxy config's {@code tls_engine} (null: default).
+     * <p>
+     * Default OpenSSL: every byte of every inbound connection is decrypted here, and on this machine the JDK engine
+     * cut throughput through two sidecars from about 3.6 to 1.4 Gbit/s (bench/run.sh, 1 stream). The price is TLS
+     * half-close: Netty's OpenSSL engine shuts both directions when the peer's close_notify arrives
+     * (ReferenceCountedOpenSslEngine on SSL_RECEIVED_SHUTDOWN), so a TLS 1.3 client that half-closes and waits for
+     * the app's answer loses it. {@code "tls_engine": "jdk"} keeps sending after a TLS 1.3 close_notify, for apps
+     * whose protocol relies on half-close, at about 1.5x the handshake CPU. Under TLS 1.2 no engine can half-close
+     * (the protocol answers close_notify with close_notify).
      */
-    public static TlsEngine forPublicListener() {
-        return JDK;
+    public static TlsEngine forPublicListener(String setting) {
+        if (SETTING_JDK.equals(setting)) {
+            return JDK;
+        }
+        return preferred();
     }
 
     public boolean isAvailable() {

@@ -41,7 +41,7 @@ import java.util.logging.Logger;
  * (bounded by {@code local_connect_timeout_ms}) → bytes piped both ways. Nothing reaches the app from a peer that
  * failed any step. Open connections are re-authorized on an interval and when intentions change, and closed when
  * now denied. Every rejection is counted in {@link ProxyMetrics} and logged (rate-limited) with its reason and
- * the peer's address. The TLS engine given should be {@link TlsEngine#forPublicListener()} (half-close).
+ * the peer's address. The TLS engine comes from {@link TlsEngine#forPublicListener(String)}.
  */
 public final class InboundAcceptorVerticle extends VerticleBase {
     private static final Logger LOG = Logger.getLogger(InboundAcceptorVerticle.class.getName());
@@ -343,7 +343,12 @@ public final class InboundAcceptorVerticle extends VerticleBase {
         if (e instanceof NotSslRecordException) {
             return "not_tls";
         }
-        String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+        // both engines' wording, BoringSSL's upper-case codes included; the cause often holds the detail
+        StringBuilder all = new StringBuilder();
+        for (Throwable c = e; c != null && all.length() < 2000; c = c.getCause() == c ? null : c.getCause()) {
+            all.append(' ').append(c.getMessage());
+        }
+        String m = all.toString().toLowerCase(Locale.ROOT).replace('_', ' ');
         if (m.contains("timed out")) {
             return "timeout";
         }

@@ -35,6 +35,13 @@ class ConfigFileTest {
     }
 
     @Test
+    void tlsEngineIsOpensslOrJdk() {
+        assertEquals("jdk", parse(withProxyConfig("{\"tls_engine\":\"jdk\"}")).proxyConfig().getString("tls_engine"));
+        assertEquals("service.connect.proxy.config.tls_engine: must be openssl or jdk, got \"boring\"",
+                error(withProxyConfig("{\"tls_engine\":\"boring\"}")));
+    }
+
+    @Test
     void theIssueExampleParsesWithEveryDefault() {
         ProxyConfig c = parse(EXAMPLE);
         assertEquals("web", c.serviceName());

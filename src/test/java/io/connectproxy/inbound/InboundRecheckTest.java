@@ -53,7 +53,7 @@ class InboundRecheckTest {
         ProxyMetrics metrics = ProxyMetrics.inMemory();
         InboundAcceptorVerticle acceptor = new InboundAcceptorVerticle(
                 AgentClient.create(vertx, AgentSettings.local(agent.httpAddr())), metrics,
-                TlsEngine.forPublicListener(), config, identity);
+                TlsEngine.forPublicListener(null), config, identity);
         TestMesh.await(vertx.deployVerticle(acceptor));
 
         MeshClient web = MeshClient.of(ca.issueServiceLeaf("web", Duration.ofHours(1)), ca.rootPems());
