@@ -30,8 +30,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * against the built jar: there is no Docker engine here, and the Dockerfile only copies these scripts.
  */
 class EntrypointE2eTest {
-    private static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx96m",
-            "-XX:MaxDirectMemorySize=64m");
+    /** The entrypoint must start the JVM with the flags the benchmark chose. */
+    private static final List<String> JVM_FLAGS = benchFlags();
+
+    private static List<String> benchFlags() {
+        try {
+            return List.of(java.nio.file.Files.readString(java.nio.file.Path.of("bench", "jvm.flags")).trim()
+                    .split("\\s+"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     @TempDir
     Path dir;
