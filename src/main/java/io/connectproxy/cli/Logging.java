@@ -4,8 +4,6 @@ import io.connectproxy.config.LogLevel;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -289,9 +287,17 @@ public final class Logging {
         return sb.toString();
     }
 
+    /** The trace as text for one log record (causes included), written out here rather than to a stream. */
     private static String stackTrace(Throwable t) {
-        StringWriter w = new StringWriter();
-        t.printStackTrace(new PrintWriter(w));
-        return w.toString();
+        StringBuilder sb = new StringBuilder();
+        String prefix = "";
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            sb.append(prefix).append(c).append('\n');
+            for (StackTraceElement e : c.getStackTrace()) {
+                sb.append("\tat ").append(e).append('\n');
+            }
+            prefix = "Caused by: ";
+        }
+        return sb.toString();
     }
 }
