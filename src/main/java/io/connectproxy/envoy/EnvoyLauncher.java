@@ -1,7 +1,6 @@
 package io.connectproxy.envoy;
 
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.connectproxy.admin;
 
+import io.connectproxy.testsupport.Wire;
 import io.connectproxy.cli.ProxyRuntime;
 import io.connectproxy.config.HostPort;
 import io.connectproxy.config.LaunchConfig;
@@ -16,8 +17,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -111,7 +110,7 @@ class AdminMeshTest {
         assertTrue(badSidecar.ready());
 
         // allowed: web -> echo, 5 bytes each way
-        assertEquals("hello", exchange(webToEcho, "hello"));
+        assertEquals("hello", Wire.exchange(webToEcho, "hello", java.time.Duration.ofSeconds(10)));
         await(() -> metric(echoSidecar, "connect_proxy_authz_total", Map.of("result", "allow")) >= 1);
         await(() -> metric(webSidecar, "connect_proxy_connections_total", Map.of("listener", "upstream:echo",
                 "upstream", "echo", "destination", "echo")) >= 1);
@@ -157,28 +156,5 @@ class AdminMeshTest {
             }
             Thread.sleep(50);
         }
-    }
-
-    /** Writes and reads the same number of bytes back, retrying while discovery catches up. */
-    static String exchange(int port, String text) throws Exception {
-        byte[] out = text.getBytes(StandardCharsets.UTF_8);
-        Exception last = null;
-        for (int attempt = 0; attempt < 50; attempt++) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                s.setSoTimeout(5000);
-                OutputStream o = s.getOutputStream();
-                o.write(out);
-                o.flush();
-                InputStream in = s.getInputStream();
-                byte[] buf = in.readNBytes(out.length);
-                if (buf.length == out.length) {
-                    return new String(buf, StandardCharsets.UTF_8);
-                }
-            } catch (java.io.IOException e) {
-                last = e;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no echo through port " + port, last);
     }
 }

@@ -1,13 +1,11 @@
 package io.connectproxy.admin;
 
+import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.config.LaunchConfigResolver;
 import io.connectproxy.config.ProxyConfig;
 import io.connectproxy.consul.AgentSettings;
 import io.connectproxy.testsupport.TestMesh;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,21 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** -register against the dev agent: registration shape, a TTL check that follows readiness, deregistration. */
-class RegistrationVerticleTest {
-    private Vertx vertx;
-    private TestMesh mesh;
-
-    @BeforeEach
-    void setUp() {
-        vertx = Vertx.vertx();
-        mesh = TestMesh.start(vertx);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        mesh.close();
-        vertx.close().await(10, TimeUnit.SECONDS);
-    }
+class RegistrationVerticleTest extends MeshTestBase {
 
     private String agentUrl(String path) {
         return "http://" + mesh.agent().httpAddr() + path;

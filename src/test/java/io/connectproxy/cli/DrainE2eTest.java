@@ -1,5 +1,6 @@
 package io.connectproxy.cli;
 
+import io.connectproxy.testsupport.Wire;
 import io.connectproxy.admin.Http;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.FatJarProcess;
@@ -107,7 +108,7 @@ class DrainE2eTest {
                 "-admin-bind", "127.0.0.1:" + admin), Map.of());
         proxy.awaitLine(l -> l.contains("ready: web"), Duration.ofSeconds(30));
         assertEquals(200, Http.get(admin, "/ready").status());
-        assertEquals("ping", exchange(webToEcho, "ping"));
+        assertEquals("ping", Wire.exchange(webToEcho, "ping", java.time.Duration.ofSeconds(10)));
 
         try (Socket stream = openStream(clientToWeb)) {
             InputStream in = stream.getInputStream();
@@ -127,7 +128,7 @@ class DrainE2eTest {
             }
             assertEquals(before, appConnections.get());
             // the app may still need its upstreams while it shuts down
-            assertEquals("pong", exchange(webToEcho, "pong"));
+            assertEquals("pong", Wire.exchange(webToEcho, "pong", java.time.Duration.ofSeconds(10)));
             assertTrue(elapsedMs(t0) < GRACE_MS, "upstream check came too late to prove the grace period");
 
             byte[] rest = in.readAllBytes();
@@ -215,26 +216,6 @@ class DrainE2eTest {
             Thread.sleep(100);
         }
         throw new AssertionError("no stream through port " + port);
-    }
-
-    static String exchange(int port, String text) throws Exception {
-        byte[] out = text.getBytes(StandardCharsets.UTF_8);
-        for (int attempt = 0; attempt < 50; attempt++) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                s.setSoTimeout(3000);
-                OutputStream o = s.getOutputStream();
-                o.write(out);
-                o.flush();
-                byte[] buf = s.getInputStream().readNBytes(out.length);
-                if (buf.length == out.length) {
-                    return new String(buf, StandardCharsets.UTF_8);
-                }
-            } catch (java.io.IOException e) {
-                // discovery not there yet
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no echo through port " + port);
     }
 
     static void await(java.util.function.BooleanSupplier condition, String message) throws InterruptedException {

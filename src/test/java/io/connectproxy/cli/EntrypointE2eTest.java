@@ -1,13 +1,11 @@
 package io.connectproxy.cli;
 
+import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.FatJarProcess;
 import io.connectproxy.testsupport.TestMesh;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The container's start command (docker/entrypoint.sh) and HEALTHCHECK (docker/healthcheck.sh), run directly
  * against the built jar: there is no Docker engine here, and the Dockerfile only copies these scripts.
  */
-class EntrypointE2eTest {
+class EntrypointE2eTest extends MeshTestBase {
     /** The entrypoint must start the JVM with the flags the benchmark chose. */
     private static final List<String> JVM_FLAGS = benchFlags();
 
@@ -45,20 +43,6 @@ class EntrypointE2eTest {
     @TempDir
     Path dir;
 
-    private Vertx vertx;
-    private TestMesh mesh;
-
-    @BeforeEach
-    void setUp() {
-        vertx = Vertx.vertx();
-        mesh = TestMesh.start(vertx);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        mesh.close();
-        vertx.close().await(10, TimeUnit.SECONDS);
-    }
 
     private static Path script(String name) {
         Path p = Path.of("docker", name);

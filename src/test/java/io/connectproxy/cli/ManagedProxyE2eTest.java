@@ -1,5 +1,6 @@
 package io.connectproxy.cli;
 
+import io.connectproxy.testsupport.Wire;
 import io.connectproxy.admin.Http;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.FatJarProcess;
@@ -68,7 +69,7 @@ class ManagedProxyE2eTest {
         proxy.awaitLine(l -> l.contains("config loaded from managed:web-proxy"), Duration.ofSeconds(30));
         proxy.awaitLine(l -> l.contains("ready: web"), Duration.ofSeconds(30));
 
-        assertEquals("through the managed proxy", DrainE2eTest.exchange(clientToWeb, "through the managed proxy"));
+        assertEquals("through the managed proxy", Wire.exchange(clientToWeb, "through the managed proxy", Duration.ofSeconds(10)));
         assertEquals(1, app.accepted());
 
         Http.Response config = Http.get(admin, "/config");

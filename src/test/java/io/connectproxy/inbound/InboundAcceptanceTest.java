@@ -1,6 +1,5 @@
 package io.connectproxy.inbound;
 
-import io.connectproxy.devagent.DevAgent;
 import io.connectproxy.devagent.DevCa;
 import io.connectproxy.inbound.InboundTestSupport.LogCapture;
 import io.connectproxy.inbound.InboundTestSupport.Sidecar;

@@ -1,12 +1,11 @@
 package io.connectproxy.mesh;
 
+import io.connectproxy.testsupport.Wire;
+import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.cli.ProxyRuntime;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.TestMesh;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,23 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * listener spreading connections over them, retrying past a dead one, and dropping an instance whose health check
  * fails.
  */
-class BalancingAndFailoverTest {
+class BalancingAndFailoverTest extends MeshTestBase {
     private static final String ECHO_KEY = "service/default/echo";
 
-    private Vertx vertx;
-    private TestMesh mesh;
-
-    @BeforeEach
-    void setUp() {
-        vertx = Vertx.vertx();
-        mesh = TestMesh.start(vertx);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        mesh.close();
-        vertx.close().await(10, TimeUnit.SECONDS);
-    }
 
     /** Registers echo-1..n, each with its app and its check echo-i-ttl; starts the sidecars of the first `live`. */
     private List<EchoServer> echoInstances(int n, int live) {

@@ -1,5 +1,6 @@
 package io.connectproxy.mesh;
 
+import io.connectproxy.testsupport.Wire;
 import io.connectproxy.testsupport.FatJarProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

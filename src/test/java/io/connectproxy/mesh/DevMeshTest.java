@@ -1,5 +1,6 @@
 package io.connectproxy.mesh;
 
+import io.connectproxy.testsupport.Wire;
 import io.connectproxy.cli.DevMesh;
 import io.connectproxy.cli.DevMeshConfig;
 import io.connectproxy.config.ConfigException;

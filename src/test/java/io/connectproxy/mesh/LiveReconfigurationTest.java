@@ -1,11 +1,10 @@
 package io.connectproxy.mesh;
 
+import io.connectproxy.testsupport.Wire;
+import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.TestMesh;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -21,21 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * answers within a second, a changed destination takes new connections elsewhere, a removed upstream frees its
  * port, and a long-lived connection through an untouched upstream keeps flowing through all of it.
  */
-class LiveReconfigurationTest {
-    private Vertx vertx;
-    private TestMesh mesh;
-
-    @BeforeEach
-    void setUp() {
-        vertx = Vertx.vertx();
-        mesh = TestMesh.start(vertx);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        mesh.close();
-        vertx.close().await(10, TimeUnit.SECONDS);
-    }
+class LiveReconfigurationTest extends MeshTestBase {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)

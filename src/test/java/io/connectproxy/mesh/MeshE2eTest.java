@@ -1,5 +1,6 @@
 package io.connectproxy.mesh;
 
+import io.connectproxy.testsupport.Wire;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.FatJarProcess;
 import io.connectproxy.testsupport.TestMesh;

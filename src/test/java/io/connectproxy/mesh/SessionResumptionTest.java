@@ -1,12 +1,11 @@
 package io.connectproxy.mesh;
 
+import io.connectproxy.testsupport.Wire;
+import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.cli.ProxyRuntime;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.TestMesh;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,21 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * session (no full handshake), and a resumed session is still identity-checked per connection: when the same
  * address is later expected to be another service, the cached session's certificate does not pass.
  */
-class SessionResumptionTest {
-    private Vertx vertx;
-    private TestMesh mesh;
-
-    @BeforeEach
-    void setUp() {
-        vertx = Vertx.vertx();
-        mesh = TestMesh.start(vertx);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        mesh.close();
-        vertx.close().await(10, TimeUnit.SECONDS);
-    }
+class SessionResumptionTest extends MeshTestBase {
 
     private static double resumed(ProxyRuntime web, String upstream) {
         var c = web.metrics().registry().find("connect_proxy_upstream_tls_resumed_total").tag("upstream", upstream)

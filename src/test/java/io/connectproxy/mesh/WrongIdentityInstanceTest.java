@@ -1,17 +1,16 @@
 package io.connectproxy.mesh;
 
+import io.connectproxy.testsupport.Wire;
+import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.cli.ProxyRuntime;
 import io.connectproxy.devagent.DevCa;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.TestMesh;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -27,21 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * by the mesh CA) is never used: its handshakes complete, but the dialler sees the wrong SPIFFE id, drops it and
  * goes on to the genuine instance, so the client never gets a byte from the impostor.
  */
-class WrongIdentityInstanceTest {
-    private Vertx vertx;
-    private TestMesh mesh;
-
-    @BeforeEach
-    void setUp() {
-        vertx = Vertx.vertx();
-        mesh = TestMesh.start(vertx);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        mesh.close();
-        vertx.close().await(10, TimeUnit.SECONDS);
-    }
+class WrongIdentityInstanceTest extends MeshTestBase {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)

@@ -1,4 +1,4 @@
-package io.connectproxy.mesh;
+package io.connectproxy.testsupport;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,21 +20,21 @@ import java.util.function.BooleanSupplier;
  * Blocking client helpers for mesh tests (they run on the test thread, never on an event loop): push bytes through
  * a local upstream listener, poll for a condition, and talk to the dev agent's HTTP API like an operator would.
  */
-final class Wire {
+public final class Wire {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private Wire() {
     }
 
     /** One connection: writes {@code text}, reads as many bytes back (or fewer if the peer closes). */
-    static String exchangeOnce(int port, String text) throws IOException {
+    public static String exchangeOnce(int port, String text) throws IOException {
         try (Socket s = new Socket("127.0.0.1", port)) {
             return exchangeOn(s, text);
         }
     }
 
     /** On an open socket: writes {@code text} and reads the same number of bytes back. */
-    static String exchangeOn(Socket s, String text) throws IOException {
+    public static String exchangeOn(Socket s, String text) throws IOException {
         byte[] out = text.getBytes(StandardCharsets.UTF_8);
         s.setSoTimeout(5000);
         OutputStream o = s.getOutputStream();
@@ -45,7 +45,7 @@ final class Wire {
     }
 
     /** Retries {@link #exchangeOnce} until it echoes, for the moments while discovery or config catch up. */
-    static String exchange(int port, String text, Duration within) throws Exception {
+    public static String exchange(int port, String text, Duration within) throws Exception {
         long deadline = System.nanoTime() + within.toNanos();
         Exception last = null;
         String got = null;
@@ -63,7 +63,7 @@ final class Wire {
         throw new AssertionError("no echo on " + port + " within " + within + " (last reply \"" + got + "\")", last);
     }
 
-    static boolean refused(int port) {
+    public static boolean refused(int port) {
         try (Socket s = new Socket("127.0.0.1", port)) {
             return false;
         } catch (ConnectException e) {
@@ -74,7 +74,7 @@ final class Wire {
     }
 
     /** Polls every 10 ms; returns the elapsed milliseconds when the condition held, fails otherwise. */
-    static long await(BooleanSupplier condition, Duration within, String what) throws InterruptedException {
+    public static long await(BooleanSupplier condition, Duration within, String what) throws InterruptedException {
         long start = System.nanoTime();
         long deadline = start + within.toNanos();
         while (System.nanoTime() < deadline) {
@@ -87,7 +87,7 @@ final class Wire {
     }
 
     /** PUT or POST to the agent's HTTP API; returns the body, fails on a non-2xx status. */
-    static String agent(String httpAddr, String method, String path, String body) throws Exception {
+    public static String agent(String httpAddr, String method, String path, String body) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + httpAddr + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body))
@@ -100,7 +100,7 @@ final class Wire {
     }
 
     /** A Consul service definition with a sidecar on {@code sidecarPort} and optional TTL check {@code checkId}. */
-    static JsonObject service(String id, String name, int appPort, int sidecarPort, String checkId,
+    public static JsonObject service(String id, String name, int appPort, int sidecarPort, String checkId,
                               JsonArray upstreams) {
         JsonObject def = new JsonObject().put("id", id).put("name", name).put("port", appPort)
                 .put("connect", new JsonObject().put("sidecar_service", new JsonObject().put("port", sidecarPort)
@@ -111,7 +111,7 @@ final class Wire {
         return def;
     }
 
-    static JsonObject upstream(String destination, int localPort) {
+    public static JsonObject upstream(String destination, int localPort) {
         return new JsonObject().put("destination_name", destination).put("local_bind_port", localPort);
     }
 }
