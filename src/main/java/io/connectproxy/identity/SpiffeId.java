@@ -2,7 +2,9 @@ package io.connectproxy.identity;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A Consul service identity, {@code spiffe://<trustDomain>/ns/<namespace>/dc/<datacenter>/svc/<service>}.
@@ -21,8 +23,31 @@ public record SpiffeId(String trustDomain, String namespace, String datacenter, 
         requireSegment(service, "service");
     }
 
+    /** Bound on {@link #PARSED}: a mesh has few peer services; a flood of distinct ids only empties it. */
+    private static final int PARSED_MAX = 1024;
+    /**
+     * Ids already parsed, by their text. Every mesh connection parses its peer's id, and {@code java.net.URI}
+     * throws (and fills the stack trace of) an internal exception for any trust domain that starts with a digit,
+     * as Consul's UUID-based ones mostly do: JFR showed one URISyntaxException per connection in each sidecar.
+     * Only successful parses are kept; the result is an immutable record of the text alone.
+     */
+    private static final Map<String, SpiffeId> PARSED = new ConcurrentHashMap<>();
+
     /** Parses a service id; throws {@link SpiffeIdException} naming the broken rule for anything else. */
     public static SpiffeId parseService(String uri) {
+        SpiffeId known = uri == null ? null : PARSED.get(uri);
+        if (known != null) {
+            return known;
+        }
+        SpiffeId parsed = parseUncached(uri);
+        if (PARSED.size() >= PARSED_MAX) {
+            PARSED.clear();
+        }
+        PARSED.put(uri, parsed);
+        return parsed;
+    }
+
+    private static SpiffeId parseUncached(String uri) {
         if (uri == null || uri.isBlank()) {
             throw new SpiffeIdException(SpiffeIdException.Reason.EMPTY, "SPIFFE id is empty");
         }
