@@ -15,9 +15,8 @@ set -eu
 JAR="${CONNECT_PROXY_JAR:-/opt/connect-proxy/proxy-fat.jar}"
 JAVA="${JAVA:-java}"
 # Chosen by measurement (bench/JVM.md); kept equal to bench/jvm.flags (a test checks it): a small serial-GC heap,
-# C1 only (smaller and faster to start; crypto runs in BoringSSL), native heap trimmed when idle, and no
-# PBKDF2 rounds on the in-memory PKCS#12 store Vert.x builds from PEM.
-JVM_FLAGS="-XX:+UseSerialGC -Xms16m -Xmx64m -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=5000 -Dkeystore.pkcs12.keyPbeIterationCount=1"
+# native heap trimmed when idle, and no PBKDF2 rounds on the in-memory PKCS#12 store Vert.x builds from PEM.
+JVM_FLAGS="-XX:+UseSerialGC -Xms16m -Xmx64m -XX:TrimNativeHeapInterval=5000 -Dkeystore.pkcs12.keyPbeIterationCount=1"
 
 if [ "$#" -gt 0 ]; then
     case "$1" in
