@@ -198,6 +198,8 @@ public final class UpstreamListenerVerticle extends VerticleBase {
             return;
         }
         client.pause();
+        // before the dial: an app that writes and shuts its write side at once must still get the answer
+        Pipe.enableHalfClose(client);
         UpstreamConfig upstream = listener.upstream;
         EndpointSet set = endpoints.getOrDefault(upstream.destinationKey(), EndpointSet.empty(upstream.destinationKey()));
         if (set.isEmpty()) {
