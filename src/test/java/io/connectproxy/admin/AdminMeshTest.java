@@ -1,5 +1,6 @@
 package io.connectproxy.admin;
 
+import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.testsupport.Wire;
 import io.connectproxy.cli.ProxyRuntime;
 import io.connectproxy.config.HostPort;
@@ -13,7 +14,6 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,24 +30,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The admin endpoint of real sidecars in an in-process mesh: readiness over the life cycle, metrics that move. */
-class AdminMeshTest {
-    private Vertx vertx;
-    private TestMesh mesh;
+class AdminMeshTest extends MeshTestBase {
     private Vertx own;
 
-    @BeforeEach
-    void setUp() {
-        vertx = Vertx.vertx();
-        mesh = TestMesh.start(vertx);
-    }
-
     @AfterEach
-    void tearDown() throws Exception {
+    void stopOwnParts() throws Exception {
         if (own != null) {
             own.close().await(10, TimeUnit.SECONDS);
         }
-        mesh.close();
-        vertx.close().await(10, TimeUnit.SECONDS);
     }
 
     /** The launch config of {@code flags}, with the admin listener on a free loopback port. */

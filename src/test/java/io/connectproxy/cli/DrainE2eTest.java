@@ -1,17 +1,16 @@
 package io.connectproxy.cli;
 
+import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.testsupport.Wire;
 import io.connectproxy.admin.Http;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.FatJarProcess;
 import io.connectproxy.testsupport.TestMesh;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -33,31 +32,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * listener refuses new connections, the upstream listener still serves during the grace period, the stream
  * completes, and the process exits 0 within grace + drain.
  */
-class DrainE2eTest {
+class DrainE2eTest extends MeshTestBase {
     private static final int CHUNKS = 20;
     private static final int CHUNK_SIZE = 100;
     private static final long GRACE_MS = 2500;
     private static final long DRAIN_MS = 4000;
 
-    private Vertx vertx;
-    private TestMesh mesh;
     private FatJarProcess proxy;
     private final java.util.concurrent.atomic.AtomicInteger appConnections =
             new java.util.concurrent.atomic.AtomicInteger();
 
-    @BeforeEach
-    void setUp() {
-        vertx = Vertx.vertx();
-        mesh = TestMesh.start(vertx);
-    }
-
     @AfterEach
-    void tearDown() throws Exception {
+    void stopOwnParts() throws Exception {
         if (proxy != null) {
             proxy.close();
         }
-        mesh.close();
-        vertx.close().await(10, TimeUnit.SECONDS);
     }
 
     /** The "web" app: after the first bytes it streams CHUNKS chunks, one every 100 ms, then closes. */

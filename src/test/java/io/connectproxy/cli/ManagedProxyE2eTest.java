@@ -1,15 +1,14 @@
 package io.connectproxy.cli;
 
+import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.testsupport.Wire;
 import io.connectproxy.admin.Http;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.FatJarProcess;
 import io.connectproxy.testsupport.TestMesh;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -26,26 +25,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The jar as the {@code command} of a Consul 1.3–1.5 managed proxy: started with CONNECT_PROXY_ID and
  * CONNECT_PROXY_TOKEN only, it reads its config from /v1/agent/connect/proxy/&lt;id&gt; and serves it.
  */
-class ManagedProxyE2eTest {
+class ManagedProxyE2eTest extends MeshTestBase {
     private static final String TOKEN = "5e1d0b7c-managed-proxy-token";
 
-    private Vertx vertx;
-    private TestMesh mesh;
     private FatJarProcess proxy;
 
-    @BeforeEach
-    void setUp() {
-        vertx = Vertx.vertx();
-        mesh = TestMesh.start(vertx);
-    }
-
     @AfterEach
-    void tearDown() throws Exception {
+    void stopOwnParts() throws Exception {
         if (proxy != null) {
             proxy.close();
         }
-        mesh.close();
-        vertx.close().await(10, TimeUnit.SECONDS);
     }
 
     @Test

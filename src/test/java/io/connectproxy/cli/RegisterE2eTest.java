@@ -1,13 +1,12 @@
 package io.connectproxy.cli;
 
+import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.admin.Http;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.FatJarProcess;
 import io.connectproxy.testsupport.TestMesh;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,24 +19,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code -register} on the real jar against the dev agent: registered, check passing once ready, gone on exit. */
-class RegisterE2eTest {
-    private Vertx vertx;
-    private TestMesh mesh;
+class RegisterE2eTest extends MeshTestBase {
     private FatJarProcess proxy;
 
-    @BeforeEach
-    void setUp() {
-        vertx = Vertx.vertx();
-        mesh = TestMesh.start(vertx);
-    }
-
     @AfterEach
-    void tearDown() throws Exception {
+    void stopOwnParts() throws Exception {
         if (proxy != null) {
             proxy.close();
         }
-        mesh.close();
-        vertx.close().await(10, TimeUnit.SECONDS);
     }
 
     private Http.Response agent(String path) {
