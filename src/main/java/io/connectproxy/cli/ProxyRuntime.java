@@ -229,6 +229,14 @@ public final class ProxyRuntime {
         return upstream.isEmpty() ? -1 : upstream.get(0).actualPort(listenerKey);
     }
 
+    /**
+     * The endpoints of a destination that every upstream listener instance has received (the fewest any one
+     * has): discovery's own count can run ahead of what the listeners got over the bus.
+     */
+    public int upstreamEndpoints(String destinationKey) {
+        return upstream.stream().mapToInt(u -> u.knownEndpoints(destinationKey)).min().orElse(0);
+    }
+
     private Future<Void> startDataPlane(Vertx vertx, LaunchConfig launch, ProxyConfig config) {
         AgentClient agent = AgentClient.create(vertx, launch.agent());
         TlsEngine engine = TlsEngine.preferred();

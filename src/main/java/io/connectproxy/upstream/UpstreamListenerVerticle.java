@@ -48,7 +48,8 @@ public final class UpstreamListenerVerticle extends VerticleBase {
     private final TlsEngine engine;
     private final RateLimitedLog failures = new RateLimitedLog(LOG, Level.WARNING, 10);
     private final Map<String, Listener> listeners = new HashMap<>();
-    private final Map<String, EndpointSet> endpoints = new HashMap<>();
+    /** Written on this verticle's event loop; concurrent only so readiness checks can read it from elsewhere. */
+    private final Map<String, EndpointSet> endpoints = new java.util.concurrent.ConcurrentHashMap<>();
     private ProxyConfig config;
     private TlsIdentity identity;
     /** Built once per identity: Vert.x caches the TLS context per options, so reuse the same object. */
@@ -82,6 +83,12 @@ public final class UpstreamListenerVerticle extends VerticleBase {
     public int actualPort(String listenerKey) {
         Listener l = listeners.get(listenerKey);
         return l == null || l.server == null ? -1 : l.server.actualPort();
+    }
+
+    /** How many endpoints of a destination this instance would use for a new connection now. */
+    public int knownEndpoints(String destinationKey) {
+        EndpointSet set = endpoints.get(destinationKey);
+        return set == null ? 0 : set.endpoints().size();
     }
 
     @Override

@@ -53,7 +53,7 @@ class BalancingAndFailoverTest extends MeshTestBase {
         List<EchoServer> apps = echoInstances(3, 3);
         int port = TestMesh.freePort();
         ProxyRuntime web = web(port);
-        Wire.await(() -> web.metrics().gaugeValue("upstream_healthy_endpoints", "destination", ECHO_KEY) == 3,
+        Wire.await(() -> web.upstreamEndpoints(ECHO_KEY) == 3,
                 Duration.ofSeconds(5), "web sees 3 echo endpoints");
 
         for (int i = 0; i < 300; i++) {
@@ -76,7 +76,7 @@ class BalancingAndFailoverTest extends MeshTestBase {
         List<EchoServer> apps = echoInstances(3, 2); // echo-3 is registered but nothing listens on its port
         int port = TestMesh.freePort();
         ProxyRuntime web = web(port);
-        Wire.await(() -> web.metrics().gaugeValue("upstream_healthy_endpoints", "destination", ECHO_KEY) == 3,
+        Wire.await(() -> web.upstreamEndpoints(ECHO_KEY) == 3,
                 Duration.ofSeconds(5), "web sees 3 echo endpoints");
 
         for (int i = 0; i < 60; i++) {
@@ -88,7 +88,7 @@ class BalancingAndFailoverTest extends MeshTestBase {
 
         long failedAt = System.nanoTime();
         Wire.agent(mesh.agent().httpAddr(), "PUT", "/v1/agent/check/fail/echo-3-ttl", null);
-        Wire.await(() -> web.metrics().gaugeValue("upstream_healthy_endpoints", "destination", ECHO_KEY) == 2,
+        Wire.await(() -> web.upstreamEndpoints(ECHO_KEY) == 2,
                 Duration.ofSeconds(1), "echo-3 dropped within 1 s of its check failing");
         long ms = (System.nanoTime() - failedAt) / 1_000_000L;
         assertTrue(ms <= 1000, "took " + ms + " ms");

@@ -61,8 +61,8 @@ class SessionResumptionTest extends MeshTestBase {
         mesh.register(Wire.service("other", "other", TestMesh.freePort(), echoSidecarPort, null, new JsonArray()));
         mesh.register(Wire.service("web", "web", appPort, sidecarPort, null,
                 new JsonArray().add(Wire.upstream("other", port))));
-        Wire.await(() -> web.metrics().gaugeValue("upstream_healthy_endpoints", "destination",
-                "service/default/other") == 1, Duration.ofSeconds(2), "web watches other");
+        Wire.await(() -> web.upstreamEndpoints("service/default/other") == 1, Duration.ofSeconds(2),
+                "web watches other");
         int accepted = app.accepted();
         for (int i = 0; i < 4; i++) {
             try (Socket s = new Socket("127.0.0.1", port)) {

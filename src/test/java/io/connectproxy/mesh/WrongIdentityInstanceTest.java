@@ -52,8 +52,8 @@ class WrongIdentityInstanceTest extends MeshTestBase {
         mesh.register(Wire.service("web", "web", TestMesh.freePort(), TestMesh.freePort(), null,
                 new JsonArray().add(Wire.upstream("echo", port))));
         ProxyRuntime web = mesh.startSidecar("web");
-        Wire.await(() -> web.metrics().gaugeValue("upstream_healthy_endpoints", "destination",
-                "service/default/echo") == 2, Duration.ofSeconds(5), "web sees both echo instances");
+        Wire.await(() -> web.upstreamEndpoints("service/default/echo") == 2, Duration.ofSeconds(5),
+                "every web listener knows both echo instances");
 
         for (int i = 0; i < 40; i++) {
             String text = "hello " + i;
