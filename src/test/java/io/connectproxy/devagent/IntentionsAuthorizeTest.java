@@ -1,12 +1,9 @@
 package io.connectproxy.devagent;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -22,21 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Intentions decide authorize answers with Consul's reasons and precedence; match is index-blocking. */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
-class IntentionsAuthorizeTest {
+class IntentionsAuthorizeTest extends DevAgentTestBase {
 
-    private DevAgent agent;
-    private AgentHttp http;
-
-    @BeforeEach
-    void start(Vertx vertx) {
-        agent = await(DevAgent.start(vertx, DevAgentOptions.defaults()));
-        http = new AgentHttp(agent);
-    }
-
-    @AfterEach
-    void stop() {
-        await(agent.close());
-    }
 
     private JsonObject authorize(String client, String target) {
         AgentHttp.Answer answer = http.post("/v1/agent/connect/authorize", new JsonObject()

@@ -1,5 +1,6 @@
 package io.connectproxy.devagent;
 
+import io.connectproxy.consul.wire.WireReader;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -27,8 +28,8 @@ final class JsonShape {
         if (fixture == null) {
             return;
         }
-        if (!type(fixture).equals(type(actual))) {
-            out.add(path + ": fixture has " + type(fixture) + ", dev agent has " + type(actual));
+        if (!WireReader.typeName(fixture).equals(WireReader.typeName(actual))) {
+            out.add(path + ": fixture has " + WireReader.typeName(fixture) + ", dev agent has " + WireReader.typeName(actual));
             return;
         }
         if (fixture instanceof JsonObject f) {
@@ -61,24 +62,5 @@ final class JsonShape {
                 compare(path + "[" + i + "]", f.getValue(Math.min(i, f.size() - 1)), a.getValue(i), out);
             }
         }
-    }
-
-    private static String type(Object value) {
-        if (value == null) {
-            return "null";
-        }
-        if (value instanceof JsonObject) {
-            return "object";
-        }
-        if (value instanceof JsonArray) {
-            return "array";
-        }
-        if (value instanceof Number) {
-            return "number";
-        }
-        if (value instanceof Boolean) {
-            return "boolean";
-        }
-        return "string";
     }
 }

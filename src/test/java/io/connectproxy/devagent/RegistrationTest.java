@@ -1,12 +1,9 @@
 package io.connectproxy.devagent;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -20,21 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Service registration like Consul's agent: both key spellings, sidecar expansion, checks, errors. */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
-class RegistrationTest {
+class RegistrationTest extends DevAgentTestBase {
 
-    private DevAgent agent;
-    private AgentHttp http;
-
-    @BeforeEach
-    void start(Vertx vertx) {
-        agent = await(DevAgent.start(vertx, DevAgentOptions.defaults()));
-        http = new AgentHttp(agent);
-    }
-
-    @AfterEach
-    void stop() {
-        await(agent.close());
-    }
 
     @Test
     void snakeCaseDefinitionExpandsItsSidecarLikeConsul() {

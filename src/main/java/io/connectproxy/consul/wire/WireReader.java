@@ -136,7 +136,8 @@ public final class WireReader {
         return new WireFormatException(path(key) + ": expected " + expected + ", got " + typeName(actual));
     }
 
-    static String typeName(Object v) {
+    /** The JSON type of a decoded value, as error messages (and the dev agent's shape tests) name it. */
+    public static String typeName(Object v) {
         if (v == null) {
             return "null";
         }
