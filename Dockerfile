@@ -14,18 +14,26 @@ COPY src ./src
 RUN mvn -B -q -DskipTests package
 
 # ---- runtime stage: a JRE, a non-root user, the jar at a fixed path ------------------------------------------
-FROM eclipse-temurin:17-jre
+# JDK 25 at run time (the jar is built for 17 and runs on both): its AOT cache, trained below, roughly halves the
+# time from start to ready (bench/JVM.md).
+FROM eclipse-temurin:25-jre
 RUN groupadd --system --gid 10001 connect-proxy \
     && useradd --system --uid 10001 --gid connect-proxy --no-create-home --home-dir /nonexistent \
        --shell /usr/sbin/nologin connect-proxy
 COPY --from=build /src/target/proxy-fat.jar /opt/connect-proxy/proxy-fat.jar
-COPY docker/entrypoint.sh docker/healthcheck.sh /opt/connect-proxy/
-RUN chmod 0755 /opt/connect-proxy/entrypoint.sh /opt/connect-proxy/healthcheck.sh
+COPY docker/entrypoint.sh docker/healthcheck.sh docker/aot-train.sh conf/aot-training.json /opt/connect-proxy/
+RUN chmod 0755 /opt/connect-proxy/entrypoint.sh /opt/connect-proxy/healthcheck.sh /opt/connect-proxy/aot-train.sh
+# The AOT cache: one training run of a real sidecar against the embedded dev agent (loopback, fixed ports, ~20 s),
+# with the entrypoint's JVM flags, on this image's JVM and jar, the only ones it is valid for. The entrypoint
+# uses it while the jar's size and time match the stamp written beside it.
+RUN /opt/connect-proxy/entrypoint.sh aot-train /opt/connect-proxy/proxy.aot \
+    && chmod 0644 /opt/connect-proxy/proxy.aot /opt/connect-proxy/proxy.aot.jar-stamp
 
 # configuration by environment (see docker/entrypoint.sh and the README); a token belongs in a mounted file
 # (CONSUL_HTTP_TOKEN_FILE), never in the image
 ENV CONSUL_HTTP_ADDR=127.0.0.1:8500 \
-    CONNECT_ADMIN_BIND=127.0.0.1:19100
+    CONNECT_ADMIN_BIND=127.0.0.1:19100 \
+    CONNECT_AOT_CACHE=/opt/connect-proxy/proxy.aot
 
 USER 10001:10001
 # 21000: the public mTLS listener Consul assigns to the first sidecar; 19100: admin (/ready /metrics), loopback

@@ -6,7 +6,11 @@
 #
 #   bench/run.sh [--quick] [--repeats R] [--jvm-flags "FLAGS"] [--direct-only] [--no-record] [--label TEXT]
 #
-# --quick        ~1 minute smoke run (1 repeat, short windows)
+# --quick        ~1 minute smoke run (1 repeat, short windows, no warm-up round)
+# --java PATH    the java binary for the two sidecars (default: java on the PATH; env SIDECAR_JAVA)
+# --aot          the sidecars as the Docker image runs them: JDK 25+ (--java, else one found under /usr/lib/jvm)
+#                with an AOT cache, target/proxy-sidecar.aot, trained by docker/aot-train.sh when stale
+# --no-warmup    skip the unrecorded warm-up round of the proxied path that precedes repeat 1
 # --repeats R    repeats of every measurement (default 3)
 # --jvm-flags    JVM flags for the two sidecars (default: bench/jvm.flags)
 # --direct-only  skip the sidecars (checks the load generator itself)
@@ -38,9 +42,13 @@ WAIT_QUIET=0
 ONLY="tput1,tput8,rr64,rr4k,conn,conns1000"
 PROFILE=0
 HOLD=0
+WARMUP=1
+AOT=0
+SIDECAR_JAVA="${SIDECAR_JAVA:-}"
 while [ $# -gt 0 ]; do
     case "$1" in
-        --quick) QUICK=1; REPEATS=1 ;;
+        --quick) QUICK=1; REPEATS=1; WARMUP=0 ;;
+        --no-warmup) WARMUP=0 ;;
         --repeats) REPEATS="$2"; shift ;;
         --jvm-flags) JVM_FLAGS_OVERRIDE="$2"; JVM_FLAGS_SET=1; shift ;;
         --direct-only) DIRECT_ONLY=1 ;;
@@ -50,7 +58,9 @@ while [ $# -gt 0 ]; do
         --only) ONLY="$2"; shift ;;
         --profile) PROFILE=1 ;;
         --hold) HOLD="$2"; shift ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --java) SIDECAR_JAVA="$2"; shift ;;
+        --aot) AOT=1 ;;
+        -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -61,6 +71,17 @@ if [ "$JVM_FLAGS_SET" = 1 ]; then
 else
     JVM_FLAGS="$(grep -v '^[[:space:]]*#' "$HERE/jvm.flags" 2>/dev/null | grep -v '^[[:space:]]*$' | head -1 || true)"
 fi
+if [ "$AOT" = 1 ]; then
+    if [ -z "$SIDECAR_JAVA" ]; then
+        for release in /usr/lib/jvm/*/release; do
+            v="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release")"
+            if [ -n "$v" ] && [ "$v" -ge 25 ]; then SIDECAR_JAVA="$(dirname "$release")/bin/java"; fi
+        done
+        [ -n "$SIDECAR_JAVA" ] || { echo "--aot needs a JDK 25+ (--java PATH)" >&2; exit 2; }
+    fi
+    JVM_FLAGS="$JVM_FLAGS -XX:AOTCache=$ROOT/target/proxy-sidecar.aot"
+fi
+SIDECAR_JAVA="${SIDECAR_JAVA:-java}"
 
 if [ "$QUICK" = 1 ]; then
     TPUT_S=2; CONN_S=2; RR_N=5000; WARM_S=0.5; START_REPEATS=1
@@ -162,7 +183,7 @@ start_sidecar() {  # service, log file, admin port
     fi
     STARTED_US="$(now_us)"
     # shellcheck disable=SC2086 # JVM_FLAGS and SIDECAR_ARGS are word lists
-    CONSUL_HTTP_ADDR="127.0.0.1:$AGENT_PORT" java $JVM_FLAGS $jfr -jar "$JAR" -sidecar-for "$1" \
+    CONSUL_HTTP_ADDR="127.0.0.1:$AGENT_PORT" "$SIDECAR_JAVA" $JVM_FLAGS $jfr -jar "$JAR" -sidecar-for "$1" \
         -admin-bind "127.0.0.1:$3" $SIDECAR_ARGS \
         > "$2" 2>&1 &
     STARTED_PID=$!
@@ -218,10 +239,20 @@ start_sidecars() {
     await_ready web "$WEB_PID" "$WORK/sidecar-web.log" "$STARTED_US" "$UPSTREAM_PORT" ""
 }
 
-# A CDS archive named by -XX:SharedArchiveFile is built by one training run (a web sidecar carrying one
-# proxied exchange) when it is missing or older than the jar: the JVM refuses an archive from another jar.
+# A class-data sharing archive (-XX:SharedArchiveFile=F, JDK 17+) or an AOT cache (-XX:AOTCache=F, JDK 25+) named
+# in the JVM flags is built when it is missing or older than the jar (the JVM does not reliably refuse one made
+# from another jar). The AOT cache is trained as the Docker image trains its own, by docker/aot-train.sh (its own
+# dev agent on fixed loopback ports); the CDS archive by one run of these sidecars carrying a proxied exchange.
 ensure_cds() {
     local archive
+    archive="$(echo " $JVM_FLAGS " | sed -n 's/.* -XX:AOTCache=\([^ ]*\) .*/\1/p')"
+    if [ -n "$archive" ]; then
+        if [ -f "$archive" ] && [ "$archive" -nt "$JAR" ]; then return 0; fi
+        log "training the AOT cache $archive (docker/aot-train.sh)"
+        JAVA="$SIDECAR_JAVA" CONNECT_PROXY_JAR="$JAR" JVM_FLAGS="${JVM_FLAGS/-XX:AOTCache=$archive/}" \
+            bash "$ROOT/docker/aot-train.sh" "$archive" >&2
+        return 0
+    fi
     archive="$(echo " $JVM_FLAGS " | sed -n 's/.* -XX:SharedArchiveFile=\([^ ]*\) .*/\1/p')"
     [ -n "$archive" ] || return 0
     if [ -f "$archive" ] && [ "$archive" -nt "$JAR" ]; then return 0; fi
@@ -275,18 +306,24 @@ measure() {  # key-prefix, where, target, then the LoadGen arguments; records ev
     wanted "$prefix" || return 0
     out="$("${LG[@]}" "$@" --target "$target" 2>>"$WORK/loadgen.err" | grep '^RESULT' || true)"
     echo "  $prefix $where: ${out#RESULT }" >&2
+    [ "$rep" = 0 ] && return 0
     for k in $KEYS; do record "$prefix.$k" "$where" "$(echo "$out" | result "$k")"; done
 }
 
 paths() {  # alternate which path goes first so neither always runs on a warmer machine
     if [ "$DIRECT_ONLY" = 1 ]; then echo direct
+    elif [ "$1" = 0 ]; then echo proxied
     elif [ $(( $1 % 2 )) = 1 ]; then echo direct proxied
     else echo proxied direct
     fi
 }
 
-for rep in $(seq 1 "$REPEATS"); do
-    log "repeat $rep of $REPEATS"
+# Repeat 0 is a warm-up of the proxied path (C2 compiles the data path during the first tens of seconds):
+# printed, never recorded, so the medians compare warm sidecars with the direct path.
+FIRST_REP=1
+[ "$WARMUP" = 1 ] && [ "$DIRECT_ONLY" = 0 ] && FIRST_REP=0
+for rep in $(seq "$FIRST_REP" "$REPEATS"); do
+    if [ "$rep" = 0 ]; then log "warm-up round (not recorded)"; else log "repeat $rep of $REPEATS"; fi
     for where in $(paths "$rep"); do
         if [ "$where" = direct ]; then t="$DIRECT"; else t="$PROXIED"; fi
         KEYS="gbps delivered_pct"
@@ -323,7 +360,7 @@ TABLE="$("${LG[@]}" report --raw "$RAW")"
     echo "## $(date -u '+%Y-%m-%d %H:%M UTC') · commit $COMMIT${LABEL:+ · $LABEL}"
     echo
     echo "\`$ORIG_CMD\` — repeats $REPEATS, sidecar JVM flags \`${JVM_FLAGS:-none}\`, $(nproc) cores," \
-        "load average before/after: $LOADAVG / $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1)"
+        "load average before/after: $LOADAVG / $(cut -d' ' -f1-3 /proc/loadavg), sidecars on $("$SIDECAR_JAVA" -version 2>&1 | head -1)"
     echo
     echo "$TABLE"
     if [ -f "$WORK/timeline-web.txt" ]; then

@@ -9,6 +9,7 @@
 #                           CONNECT_LOG_JSON=true (-log-json), translated to flags here
 #   -flag ...             proxy mode with those flags after the ones from the environment (later flags win)
 #   envoy ... | dev ...   the other modes, arguments passed as given (e.g. envoy -sidecar-for web -bootstrap)
+#   aot-train OUTPUT      build an AOT cache for this JVM and jar with the flags below (docker/aot-train.sh; JDK 25+)
 #   anything else         run as a command (e.g. sh, for debugging)
 set -eu
 
@@ -17,12 +18,32 @@ JAVA="${JAVA:-java}"
 # Chosen by measurement (bench/JVM.md); kept equal to bench/jvm.flags (a test checks it): a small serial-GC heap,
 # native heap trimmed when idle, and no PBKDF2 rounds on the in-memory PKCS#12 store Vert.x builds from PEM.
 JVM_FLAGS="-XX:+UseSerialGC -Xms16m -Xmx64m -XX:TrimNativeHeapInterval=5000 -Dkeystore.pkcs12.keyPbeIterationCount=1"
+# The image's AOT cache (JDK 25+, built by `aot-train` in the Dockerfile): classes come loaded and linked, which
+# roughly halves the time to ready. It is only valid for the jar it was trained with, and the JVM does not check
+# that reliably (JDK 25.0.3 took a cache trained on another jar without a word), so aot-train.sh writes the jar's
+# size and modification time beside it (FILE.jar-stamp) and the cache is used only while they still match.
+# A missing or stale cache is reported, not fatal: the proxy starts, more slowly.
+AOT_FLAGS=""
+if [ -n "${CONNECT_AOT_CACHE:-}" ]; then
+    if [ ! -r "$CONNECT_AOT_CACHE" ]; then
+        echo "connect-proxy entrypoint: CONNECT_AOT_CACHE=$CONNECT_AOT_CACHE is not a readable file; starting without it (slower start-up)" >&2
+    elif [ "$(cat "$CONNECT_AOT_CACHE.jar-stamp" 2>/dev/null)" != "$(stat -L -c '%s %Y' "$JAR" 2>/dev/null)" ]; then
+        echo "connect-proxy entrypoint: CONNECT_AOT_CACHE=$CONNECT_AOT_CACHE was not trained with $JAR (size and time in $CONNECT_AOT_CACHE.jar-stamp differ); starting without it (slower start-up)" >&2
+    else
+        AOT_FLAGS="-XX:AOTCache=$CONNECT_AOT_CACHE"
+    fi
+fi
 
 if [ "$#" -gt 0 ]; then
     case "$1" in
         envoy|dev)
             # shellcheck disable=SC2086 # JVM_FLAGS and JAVA_OPTS are lists of words on purpose
-            exec "$JAVA" $JVM_FLAGS ${JAVA_OPTS:-} -jar "$JAR" "$@"
+            exec "$JAVA" $JVM_FLAGS $AOT_FLAGS ${JAVA_OPTS:-} -jar "$JAR" "$@"
+            ;;
+        aot-train)
+            shift
+            JAVA="$JAVA" CONNECT_PROXY_JAR="$JAR" JVM_FLAGS="$JVM_FLAGS ${JAVA_OPTS:-}" \
+                exec bash "$(dirname "$0")/aot-train.sh" "$@"
             ;;
         -*)
             ;;
@@ -42,4 +63,4 @@ if [ "${CONNECT_LOG_JSON:-false}" = "true" ]; then
     set -- -log-json "$@"
 fi
 # shellcheck disable=SC2086
-exec "$JAVA" $JVM_FLAGS ${JAVA_OPTS:-} -jar "$JAR" "$@"
+exec "$JAVA" $JVM_FLAGS $AOT_FLAGS ${JAVA_OPTS:-} -jar "$JAR" "$@"

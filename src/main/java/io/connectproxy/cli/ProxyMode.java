@@ -9,6 +9,7 @@ import io.connectproxy.config.LaunchConfig;
 import io.connectproxy.config.LaunchConfigResolver;
 import io.connectproxy.config.ProxyConfig;
 import io.connectproxy.config.ShutdownTiming;
+import io.connectproxy.identity.TlsEngine;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -121,6 +122,7 @@ public final class ProxyMode implements Mode {
         Logging.redact(launch.source().token());
         Logging.configure(launch.logLevel(), launch.logJson());
         LOG.info(() -> "starting connect-proxy: " + launch);
+        TlsEngine.probeInBackground();
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Vertx vertx = createVertx(registry);

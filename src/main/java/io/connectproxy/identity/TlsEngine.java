@@ -23,6 +23,18 @@ public enum TlsEngine {
         this.description = description;
     }
 
+    /**
+     * Runs the OpenSSL availability check — extracting and linking netty-tcnative's native library and OpenSSL's
+     * self-test, 100–200 ms at start — on a daemon thread now, so that the first {@link #preferred()} call, made on
+     * an event loop once the identity arrives, finds it done instead of blocking that loop. Start-up is otherwise
+     * one sequential chain; this part overlaps with creating Vert.x and fetching the config from the agent.
+     */
+    public static void probeInBackground() {
+        Thread t = new Thread(OpenSSLEngineOptions::isAvailable, "connect-proxy-openssl-probe");
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** OpenSSL if it is available, else the JDK engine. */
     public static TlsEngine preferred() {
         if (OpenSSLEngineOptions.isAvailable()) {

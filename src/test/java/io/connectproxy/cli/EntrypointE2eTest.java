@@ -3,6 +3,7 @@ package io.connectproxy.cli;
 import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.FatJarProcess;
+import io.connectproxy.testsupport.Jdk25;
 import io.connectproxy.testsupport.TestMesh;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +56,10 @@ class EntrypointE2eTest extends MeshTestBase {
     }
 
     private static Run run(List<String> cmd, Map<String, String> env) throws Exception {
+        return run(cmd, env, 60);
+    }
+
+    private static Run run(List<String> cmd, Map<String, String> env, int timeoutSeconds) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().keySet().removeIf(k -> k.startsWith("CONSUL_") || k.startsWith("CONNECT_")
                 || k.equals("JAVA_OPTS") || k.equals("JAVA"));
@@ -61,7 +67,11 @@ class EntrypointE2eTest extends MeshTestBase {
         Path out = Files.createTempFile("entry", ".out");
         Path err = Files.createTempFile("entry", ".err");
         Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "did not exit: " + cmd);
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new AssertionError("did not exit in " + timeoutSeconds + " s: " + cmd + "\n" + Files.readString(err));
+        }
         return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
     }
 
@@ -74,15 +84,7 @@ class EntrypointE2eTest extends MeshTestBase {
     }
 
     private List<String> recorded(Map<String, String> env, String... args) throws Exception {
-        Path record = dir.resolve("args-" + System.nanoTime());
-        Map<String, String> all = new java.util.HashMap<>(env);
-        all.put("JAVA", recordingJava(record).toString());
-        all.put("CONNECT_PROXY_JAR", "/opt/connect-proxy/proxy-fat.jar");
-        List<String> cmd = new ArrayList<>(List.of("sh", script("entrypoint.sh").toString()));
-        cmd.addAll(List.of(args));
-        Run r = run(cmd, all);
-        assertEquals(0, r.exit(), r.err());
-        return Files.readAllLines(record);
+        return recordedRun(env, args).args();
     }
 
     private static List<String> expected(String... rest) {
@@ -111,6 +113,77 @@ class EntrypointE2eTest extends MeshTestBase {
         // JAVA_OPTS are added after the defaults, so an operator can override them
         List<String> withOpts = recorded(Map.of("JAVA_OPTS", "-Xmx200m"), "-sidecar-for", "web");
         assertEquals(List.of("-Xmx200m", "-jar"), withOpts.subList(JVM_FLAGS.size(), JVM_FLAGS.size() + 2));
+    }
+
+    @Test
+    void usesTheImagesAotCacheOnlyWithTheJarItWasTrainedWith() throws Exception {
+        Path jar = Files.writeString(dir.resolve("proxy-fat.jar"), "stands in for the jar: only size and time are read");
+        Path cache = Files.writeString(dir.resolve("proxy.aot"), "stands in for the cache: only its presence is read");
+        Path stamp = dir.resolve("proxy.aot.jar-stamp");
+        Files.writeString(stamp, Files.size(jar) + " " + Files.getLastModifiedTime(jar).toMillis() / 1000 + "\n");
+        Map<String, String> env = Map.of("CONNECT_AOT_CACHE", cache.toString(), "CONNECT_PROXY_JAR", jar.toString());
+
+        Recorded used = recordedRun(env, "-sidecar-for", "web");
+        assertEquals(List.of("-XX:AOTCache=" + cache, "-jar", jar.toString()),
+                used.args().subList(JVM_FLAGS.size(), JVM_FLAGS.size() + 3));
+        assertEquals("", used.run().err());
+
+        // the jar changed since training: the cache is not used, and that is said
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(0));
+        Recorded stale = recordedRun(env, "-sidecar-for", "web");
+        assertEquals(JVM_FLAGS, stale.args().subList(0, JVM_FLAGS.size()));
+        assertEquals("-jar", stale.args().get(JVM_FLAGS.size()));
+        assertTrue(stale.run().err().contains("was not trained with " + jar), stale.run().err());
+
+        // a cache that is not there: started without it, and said so (a slower start is not a failure)
+        Recorded missing = recordedRun(Map.of("CONNECT_AOT_CACHE", dir.resolve("missing.aot").toString()),
+                "-sidecar-for", "web");
+        assertEquals(expected("-sidecar-for", "web"), missing.args());
+        assertTrue(missing.run().err().contains("CONNECT_AOT_CACHE=" + dir.resolve("missing.aot")
+                + " is not a readable file"), missing.run().err());
+    }
+
+    private record Recorded(Run run, List<String> args) {
+    }
+
+    /** The entrypoint with a recording java: what it printed, and the arguments java got. */
+    private Recorded recordedRun(Map<String, String> env, String... args) throws Exception {
+        Path record = dir.resolve("args-" + System.nanoTime());
+        Map<String, String> all = new java.util.HashMap<>(Map.of("CONNECT_PROXY_JAR", "/opt/connect-proxy/proxy-fat.jar"));
+        all.putAll(env);
+        all.put("JAVA", recordingJava(record).toString());
+        List<String> cmd = new ArrayList<>(List.of("sh", script("entrypoint.sh").toString()));
+        cmd.addAll(List.of(args));
+        Run r = run(cmd, all);
+        assertEquals(0, r.exit(), r.err());
+        return new Recorded(r, Files.readAllLines(record));
+    }
+
+    /**
+     * The Dockerfile's build step, for real: {@code entrypoint.sh aot-train} runs docker/aot-train.sh (a dev agent,
+     * echo's sidecar, and a web sidecar proxying exchanges with -XX:AOTCacheOutput), and the cache it writes is
+     * one the JVM accepts: with -XX:AOTMode=on a JVM that cannot use the cache refuses to start.
+     */
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void aotTrainingWritesACacheTheEntrypointStartsWith() throws Exception {
+        Path jdk25 = Jdk25.java();
+        Path cache = dir.resolve("proxy.aot");
+        Map<String, String> env = Map.of("JAVA", jdk25.toString(),
+                "CONNECT_PROXY_JAR", FatJarProcess.jar().toAbsolutePath().toString());
+        Run trained = run(List.of("sh", script("entrypoint.sh").toString(), "aot-train", cache.toString()), env,
+                120);
+        assertEquals(0, trained.exit(), trained.out() + trained.err());
+        assertTrue(Files.size(cache) > 1_000_000, "cache size " + Files.size(cache));
+        assertTrue(Files.isRegularFile(dir.resolve("proxy.aot.jar-stamp")));
+
+        Map<String, String> withCache = new java.util.HashMap<>(env);
+        withCache.put("CONNECT_AOT_CACHE", cache.toString());
+        withCache.put("JAVA_OPTS", "-XX:AOTMode=on");
+        Run help = run(List.of("sh", script("entrypoint.sh").toString(), "-h"), withCache);
+        assertEquals(0, help.exit(), help.out() + help.err());
+        assertTrue(help.out().contains("-sidecar-for"), help.out());
+        assertTrue(!help.err().contains("CONNECT_AOT_CACHE") && !help.err().contains("WARNING"), help.err());
     }
 
     @Test

@@ -1,0 +1,123 @@
+#!/bin/bash
+# Builds an ahead-of-time cache (JDK 25+: JEP 483/514/515 — classes loaded and linked ahead, method profiles) for
+# connect-proxy by one training run of a real sidecar. A sidecar started with -XX:AOTCache=FILE on the same JVM
+# and jar is ready in about half the time (bench/JVM.md). The cache is tied to the exact jar and JVM build: the
+# JVM ignores it, with a warning, after either changes, so rebuild it with them (the Dockerfile does, at build).
+#
+#   docker/aot-train.sh OUTPUT
+#
+# Environment: JAVA (default java; must be JDK 25+), CONNECT_PROXY_JAR (default /opt/connect-proxy/proxy-fat.jar,
+# else target/proxy-fat.jar next to this script's checkout), JVM_FLAGS (the sidecar's flags; the entrypoint passes
+# its own, the cache must be trained with the flags it is used with), AOT_TRAINING_CONF (default
+# aot-training.json next to this script, else conf/aot-training.json of the checkout).
+#
+# The run: `dev -conf aot-training.json` (agent, echo app and echo's sidecar in one process), then a web sidecar
+# with -XX:AOTCacheOutput=OUTPUT that proxies exchanges to echo over mTLS and answers its admin endpoints, then
+# SIGTERM: the sidecar drains and exits, and the JVM writes the cache; OUTPUT.jar-stamp records the jar's size and
+# modification time, which docker/entrypoint.sh checks before using the cache. Loopback only, fixed ports (the conf), and
+# every wait is bounded. Exit 0 with OUTPUT written, else non-zero with the logs on stderr.
+set -euo pipefail
+
+if [ "$#" -ne 1 ] || [ -z "$1" ]; then
+    echo "usage: aot-train.sh OUTPUT" >&2
+    exit 2
+fi
+OUTPUT="$1"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+JAVA="${JAVA:-java}"
+JAR="${CONNECT_PROXY_JAR:-}"
+if [ -z "$JAR" ]; then
+    if [ -f /opt/connect-proxy/proxy-fat.jar ]; then JAR=/opt/connect-proxy/proxy-fat.jar
+    else JAR="$HERE/../target/proxy-fat.jar"; fi
+fi
+CONF="${AOT_TRAINING_CONF:-}"
+if [ -z "$CONF" ]; then
+    if [ -f "$HERE/aot-training.json" ]; then CONF="$HERE/aot-training.json"
+    else CONF="$HERE/../conf/aot-training.json"; fi
+fi
+JVM_FLAGS="${JVM_FLAGS:-}"
+# the ports of aot-training.json
+AGENT=127.0.0.1:18500
+UPSTREAM_PORT=11234
+ADMIN_PORT=19102
+
+for f in "$JAR" "$CONF"; do
+    [ -f "$f" ] || { echo "aot-train.sh: $f not found" >&2; exit 2; }
+done
+if ! "$JAVA" -XX:+PrintFlagsFinal -version 2>/dev/null | grep -q ' AOTCacheOutput '; then
+    echo "aot-train.sh: $JAVA has no -XX:AOTCacheOutput (needs JDK 25 or later): $("$JAVA" -version 2>&1 | head -1)" >&2
+    exit 2
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/aot-train.XXXXXX")"
+DEV_PID=""
+SIDECAR_PID=""
+stop() {  # pid: TERM, up to 30 s (drain, then the cache is written), then KILL
+    local pid="$1" i
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for i in $(seq 1 300); do
+        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+    stop "$SIDECAR_PID"
+    stop "$DEV_PID"
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() {
+    echo "aot-train.sh: $*" >&2
+    for log in "$WORK"/*.log; do
+        [ -f "$log" ] && { echo "--- $(basename "$log")" >&2; tail -25 "$log" >&2; }
+    done
+    exit 1
+}
+# one request, answer's status line and body on stdout (bash /dev/tcp: the runtime image has no curl)
+http_get() {  # port path
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+    printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&3
+    timeout 5 cat <&3 || true
+    exec 3<&-
+}
+echo_through() {  # port: a 4 KiB message there and back
+    local msg got
+    msg="$(head -c 3072 /dev/urandom | base64 -w0 | head -c 4096)"
+    exec 4<>"/dev/tcp/127.0.0.1/$1" || return 1
+    printf '%s' "$msg" >&4
+    IFS= read -r -t 5 -N 4096 got <&4 || { exec 4<&-; return 1; }
+    exec 4<&-
+    [ "$got" = "$msg" ]
+}
+await() {  # seconds, what, command...
+    local deadline=$(( SECONDS + $1 )) what="$2"
+    shift 2
+    until "$@" >/dev/null 2>&1; do
+        [ "$SECONDS" -lt "$deadline" ] || fail "timed out waiting for $what"
+        sleep 0.2
+    done
+}
+
+"$JAVA" -jar "$JAR" dev -conf "$CONF" > "$WORK/dev.log" 2>&1 &
+DEV_PID=$!
+await 60 "the dev agent at $AGENT" http_get "${AGENT##*:}" /v1/agent/self
+
+rm -f "$OUTPUT" "$OUTPUT.jar-stamp"
+# shellcheck disable=SC2086 # JVM_FLAGS is a list of words
+CONSUL_HTTP_ADDR="$AGENT" "$JAVA" $JVM_FLAGS -XX:AOTCacheOutput="$OUTPUT" -jar "$JAR" -sidecar-for web \
+    -admin-bind "127.0.0.1:$ADMIN_PORT" > "$WORK/sidecar.log" 2>&1 &
+SIDECAR_PID=$!
+await 60 "the web sidecar to proxy to echo" echo_through "$UPSTREAM_PORT"
+for _ in $(seq 1 50); do echo_through "$UPSTREAM_PORT" || fail "an exchange through the sidecar failed"; done
+for path in /ready /health /metrics /config; do
+    http_get "$ADMIN_PORT" "$path" | head -1 | grep -q ' 200 ' || fail "admin $path did not answer 200"
+done
+stop "$SIDECAR_PID"
+SIDECAR_PID=""
+[ -s "$OUTPUT" ] || fail "no cache was written to $OUTPUT"
+# what the entrypoint compares before it uses the cache (the JVM itself does not reliably refuse a stale one)
+stat -L -c '%s %Y' "$JAR" > "$OUTPUT.jar-stamp"
+echo "aot-train.sh: wrote $OUTPUT ($(du -h "$OUTPUT" | cut -f1)) for $JAR with $("$JAVA" -version 2>&1 | head -1)"
