@@ -73,9 +73,13 @@ else
 fi
 if [ "$AOT" = 1 ]; then
     if [ -z "$SIDECAR_JAVA" ]; then
+        best=0
         for release in /usr/lib/jvm/*/release; do
+            [ -f "$release" ] || continue
             v="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release")"
-            if [ -n "$v" ] && [ "$v" -ge 25 ]; then SIDECAR_JAVA="$(dirname "$release")/bin/java"; fi
+            if [ -n "$v" ] && [ "$v" -ge 25 ] && [ "$v" -gt "$best" ]; then
+                best="$v"; SIDECAR_JAVA="$(dirname "$release")/bin/java"
+            fi
         done
         [ -n "$SIDECAR_JAVA" ] || { echo "--aot needs a JDK 25+ (--java PATH)" >&2; exit 2; }
     fi
@@ -247,10 +251,18 @@ ensure_cds() {
     local archive
     archive="$(echo " $JVM_FLAGS " | sed -n 's/.* -XX:AOTCache=\([^ ]*\) .*/\1/p')"
     if [ -n "$archive" ]; then
-        if [ -f "$archive" ] && [ "$archive" -nt "$JAR" ]; then return 0; fi
+        # trained for this jar (the stamp, as the entrypoint checks it), this java and these flags
+        local key="$SIDECAR_JAVA | $JVM_FLAGS"
+        if [ -f "$archive" ] && [ "$archive" -nt "$JAR" ] \
+            && [ "$(cat "$archive.jar-stamp" 2>/dev/null)" = "$(stat -L -c '%s %Y' "$JAR")" ] \
+            && [ "$(cat "$archive.bench-key" 2>/dev/null)" = "$key" ]; then
+            return 0
+        fi
         log "training the AOT cache $archive (docker/aot-train.sh)"
+        rm -f "$archive.bench-key"
         JAVA="$SIDECAR_JAVA" CONNECT_PROXY_JAR="$JAR" JVM_FLAGS="${JVM_FLAGS/-XX:AOTCache=$archive/}" \
             bash "$ROOT/docker/aot-train.sh" "$archive" >&2
+        printf '%s\n' "$key" > "$archive.bench-key"
         return 0
     fi
     archive="$(echo " $JVM_FLAGS " | sed -n 's/.* -XX:SharedArchiveFile=\([^ ]*\) .*/\1/p')"

@@ -49,9 +49,12 @@ if ! "$JAVA" -XX:+PrintFlagsFinal -version 2>/dev/null | grep -q ' AOTCacheOutpu
     exit 2
 fi
 
+# a write to a connection the peer reset must fail the one attempt (and be retried), not kill the script
+trap '' PIPE
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/aot-train.XXXXXX")"
 DEV_PID=""
 SIDECAR_PID=""
+TRAINED=0
 stop() {  # pid: TERM, up to 30 s (drain, then the cache is written), then KILL
     local pid="$1" i
     [ -n "$pid" ] || return 0
@@ -64,6 +67,12 @@ stop() {  # pid: TERM, up to 30 s (drain, then the cache is written), then KILL
     wait "$pid" 2>/dev/null || true
 }
 cleanup() {
+    set +e  # clean up everything, whatever fails on the way
+    if [ "$TRAINED" = 0 ]; then
+        # a sidecar stopped by TERM would still write a cache at exit, from a run that did not complete
+        [ -z "$SIDECAR_PID" ] || kill -KILL "$SIDECAR_PID" 2>/dev/null
+        rm -f "$OUTPUT" "$OUTPUT.jar-stamp"
+    fi
     stop "$SIDECAR_PID"
     stop "$DEV_PID"
     rm -rf "$WORK"
@@ -92,32 +101,35 @@ echo_through() {  # port: a 4 KiB message there and back
     exec 4<&-
     [ "$got" = "$msg" ]
 }
-await() {  # seconds, what, command...
-    local deadline=$(( SECONDS + $1 )) what="$2"
-    shift 2
+await() {  # seconds, what, pid that must stay alive, command...
+    local deadline=$(( SECONDS + $1 )) what="$2" pid="$3"
+    shift 3
     until "$@" >/dev/null 2>&1; do
+        kill -0 "$pid" 2>/dev/null || fail "exited while waiting for $what"
         [ "$SECONDS" -lt "$deadline" ] || fail "timed out waiting for $what"
         sleep 0.2
     done
+    kill -0 "$pid" 2>/dev/null || fail "exited while waiting for $what (is another process on its ports?)"
 }
 
 "$JAVA" -jar "$JAR" dev -conf "$CONF" > "$WORK/dev.log" 2>&1 &
 DEV_PID=$!
-await 60 "the dev agent at $AGENT" http_get "${AGENT##*:}" /v1/agent/self
+await 60 "the dev agent at $AGENT" "$DEV_PID" http_get "${AGENT##*:}" /v1/agent/self
 
 rm -f "$OUTPUT" "$OUTPUT.jar-stamp"
 # shellcheck disable=SC2086 # JVM_FLAGS is a list of words
 CONSUL_HTTP_ADDR="$AGENT" "$JAVA" $JVM_FLAGS -XX:AOTCacheOutput="$OUTPUT" -jar "$JAR" -sidecar-for web \
     -admin-bind "127.0.0.1:$ADMIN_PORT" > "$WORK/sidecar.log" 2>&1 &
 SIDECAR_PID=$!
-await 60 "the web sidecar to proxy to echo" echo_through "$UPSTREAM_PORT"
+await 60 "the web sidecar to proxy to echo" "$SIDECAR_PID" echo_through "$UPSTREAM_PORT"
 for _ in $(seq 1 50); do echo_through "$UPSTREAM_PORT" || fail "an exchange through the sidecar failed"; done
 for path in /ready /health /metrics /config; do
     http_get "$ADMIN_PORT" "$path" | head -1 | grep -q ' 200 ' || fail "admin $path did not answer 200"
 done
+TRAINED=1
 stop "$SIDECAR_PID"
 SIDECAR_PID=""
-[ -s "$OUTPUT" ] || fail "no cache was written to $OUTPUT"
+[ -s "$OUTPUT" ] || { TRAINED=0; fail "no cache was written to $OUTPUT"; }
 # what the entrypoint compares before it uses the cache (the JVM itself does not reliably refuse a stale one)
 stat -L -c '%s %Y' "$JAR" > "$OUTPUT.jar-stamp"
 echo "aot-train.sh: wrote $OUTPUT ($(du -h "$OUTPUT" | cut -f1)) for $JAR with $("$JAVA" -version 2>&1 | head -1)"

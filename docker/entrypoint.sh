@@ -22,10 +22,11 @@ JVM_FLAGS="-XX:+UseSerialGC -Xms16m -Xmx64m -XX:TrimNativeHeapInterval=5000 -Dke
 # roughly halves the time to ready. It is only valid for the jar it was trained with, and the JVM does not check
 # that reliably (JDK 25.0.3 took a cache trained on another jar without a word), so aot-train.sh writes the jar's
 # size and modification time beside it (FILE.jar-stamp) and the cache is used only while they still match.
-# A missing or stale cache is reported, not fatal: the proxy starts, more slowly.
+# A missing or stale cache is reported, not fatal: the proxy starts, more slowly. (JAVA must then be the JDK 25+ the
+# cache was trained with: an older JVM rejects -XX:AOTCache as an unknown option.)
 AOT_FLAGS=""
 if [ -n "${CONNECT_AOT_CACHE:-}" ]; then
-    if [ ! -r "$CONNECT_AOT_CACHE" ]; then
+    if [ ! -f "$CONNECT_AOT_CACHE" ] || [ ! -r "$CONNECT_AOT_CACHE" ]; then
         echo "connect-proxy entrypoint: CONNECT_AOT_CACHE=$CONNECT_AOT_CACHE is not a readable file; starting without it (slower start-up)" >&2
     elif [ "$(cat "$CONNECT_AOT_CACHE.jar-stamp" 2>/dev/null)" != "$(stat -L -c '%s %Y' "$JAR" 2>/dev/null)" ]; then
         echo "connect-proxy entrypoint: CONNECT_AOT_CACHE=$CONNECT_AOT_CACHE was not trained with $JAR (size and time in $CONNECT_AOT_CACHE.jar-stamp differ); starting without it (slower start-up)" >&2

@@ -1,5 +1,6 @@
 package io.connectproxy.cli;
 
+import io.connectproxy.admin.JvmMeters;
 import io.connectproxy.admin.ProxyMetrics;
 import io.connectproxy.admin.ProxyRegistration;
 import io.connectproxy.admin.RegistrationVerticle;
@@ -238,7 +239,7 @@ public final class ProxyMode implements Mode {
     static Vertx createVertx(PrometheusMeterRegistry registry) {
         MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
                 .setEnabled(true)
-                .setJvmMetricsEnabled(true)
+                .setJvmMetricsEnabled(false) // bound by JvmMeters off the start-up chain
                 .setNettyMetricsEnabled(true);
         for (MetricsDomain d : List.of(MetricsDomain.NET_SERVER, MetricsDomain.NET_CLIENT, MetricsDomain.HTTP_SERVER,
                 MetricsDomain.HTTP_CLIENT, MetricsDomain.DATAGRAM_SOCKET, MetricsDomain.EVENT_BUS)) {
@@ -247,7 +248,9 @@ public final class ProxyMode implements Mode {
         VertxOptions options = new VertxOptions().setPreferNativeTransport(true)
                 .setEventLoopPoolSize(Math.max(1, Runtime.getRuntime().availableProcessors()))
                 .setMetricsOptions(metrics);
-        return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
+        Vertx vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
+        JvmMeters.bindInBackground(registry);
+        return vertx;
     }
 
     /** {@code -register} needs a static config with a public listener: {@code -service} and {@code -listen}. */

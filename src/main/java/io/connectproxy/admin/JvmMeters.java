@@ -1,0 +1,52 @@
+package io.connectproxy.admin;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmCompilationMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmHeapPressureMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The JVM and process meters of {@code /metrics} ({@code jvm_*}, {@code process_*}, {@code system_*}): the same
+ * binders vertx-micrometer-metrics binds with {@code setJvmMetricsEnabled(true)}, bound here on a daemon thread
+ * instead, because binding them (JMX beans, GC notification listeners, ~100 classes) took 30–80 ms of the start-up
+ * chain before Vert.x existed. They appear in {@code /metrics} a few tens of milliseconds after start, well before
+ * the proxy is ready.
+ */
+public final class JvmMeters {
+    private static final Logger LOG = Logger.getLogger(JvmMeters.class.getName());
+
+    private JvmMeters() {
+    }
+
+    /** Starts binding every JVM and process meter to the registry on a daemon thread; returns that thread. */
+    public static Thread bindInBackground(MeterRegistry registry) {
+        Thread t = new Thread(() -> bind(registry), "connect-proxy-jvm-meters");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    static void bind(MeterRegistry registry) {
+        List<MeterBinder> binders = List.of(new ClassLoaderMetrics(), new JvmCompilationMetrics(),
+                new JvmGcMetrics(), new JvmHeapPressureMetrics(), new JvmInfoMetrics(), new JvmMemoryMetrics(),
+                new JvmThreadMetrics(), new ProcessorMetrics(), new UptimeMetrics());
+        for (MeterBinder b : binders) {
+            try {
+                b.bindTo(registry);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "JVM meters of " + b.getClass().getSimpleName() + " unavailable: " + e, e);
+            }
+        }
+    }
+}
