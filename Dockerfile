@@ -15,7 +15,7 @@ RUN mvn -B -q -DskipTests package
 
 # ---- runtime stage: a JRE, a non-root user, the jar at a fixed path ------------------------------------------
 # JDK 25 at run time (the jar is built for 17 and runs on both): its AOT cache, trained below, roughly halves the
-# time from start to ready (bench/JVM.md).
+# time from start to ready (bench/JVM.md); the entrypoint adds --sun-misc-unsafe-memory-access=allow with it.
 FROM eclipse-temurin:25-jre
 RUN groupadd --system --gid 10001 connect-proxy \
     && useradd --system --uid 10001 --gid connect-proxy --no-create-home --home-dir /nonexistent \

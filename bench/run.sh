@@ -8,8 +8,9 @@
 #
 # --quick        ~1 minute smoke run (1 repeat, short windows, no warm-up round)
 # --java PATH    the java binary for the two sidecars (default: java on the PATH; env SIDECAR_JAVA)
-# --aot          the sidecars as the Docker image runs them: JDK 25+ (--java, else one found under /usr/lib/jvm)
-#                with an AOT cache, target/proxy-sidecar.aot, trained by docker/aot-train.sh when stale
+# --aot          the sidecars as the Docker image runs them: JDK 25+ (--java, else one found under /usr/lib/jvm),
+#                --sun-misc-unsafe-memory-access=allow and an AOT cache, target/proxy-sidecar.aot, trained by
+#                docker/aot-train.sh when stale
 # --no-warmup    skip the unrecorded warm-up round of the proxied path that precedes repeat 1
 # --repeats R    repeats of every measurement (default 3)
 # --jvm-flags    JVM flags for the two sidecars (default: bench/jvm.flags)
@@ -60,7 +61,7 @@ while [ $# -gt 0 ]; do
         --hold) HOLD="$2"; shift ;;
         --java) SIDECAR_JAVA="$2"; shift ;;
         --aot) AOT=1 ;;
-        -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -83,7 +84,8 @@ if [ "$AOT" = 1 ]; then
         done
         [ -n "$SIDECAR_JAVA" ] || { echo "--aot needs a JDK 25+ (--java PATH)" >&2; exit 2; }
     fi
-    JVM_FLAGS="$JVM_FLAGS -XX:AOTCache=$ROOT/target/proxy-sidecar.aot"
+    # as docker/entrypoint.sh runs the image's JDK 25 (why: bench/JVM.md)
+    JVM_FLAGS="$JVM_FLAGS --sun-misc-unsafe-memory-access=allow -XX:AOTCache=$ROOT/target/proxy-sidecar.aot"
 fi
 SIDECAR_JAVA="${SIDECAR_JAVA:-java}"
 

@@ -124,8 +124,8 @@ class EntrypointE2eTest extends MeshTestBase {
         Map<String, String> env = Map.of("CONNECT_AOT_CACHE", cache.toString(), "CONNECT_PROXY_JAR", jar.toString());
 
         Recorded used = recordedRun(env, "-sidecar-for", "web");
-        assertEquals(List.of("-XX:AOTCache=" + cache, "-jar", jar.toString()),
-                used.args().subList(JVM_FLAGS.size(), JVM_FLAGS.size() + 3));
+        assertEquals(List.of("--sun-misc-unsafe-memory-access=allow", "-XX:AOTCache=" + cache, "-jar",
+                jar.toString()), used.args().subList(JVM_FLAGS.size(), JVM_FLAGS.size() + 4));
         assertEquals("", used.run().err());
 
         // the jar changed since training: the cache is not used, and that is said
