@@ -85,7 +85,7 @@ if [ "$AOT" = 1 ]; then
         [ -n "$SIDECAR_JAVA" ] || { echo "--aot needs a JDK 25+ (--java PATH)" >&2; exit 2; }
     fi
     # as docker/entrypoint.sh runs the image's JDK 25 (why: bench/JVM.md)
-    JVM_FLAGS="$JVM_FLAGS --sun-misc-unsafe-memory-access=allow -XX:AOTCache=$ROOT/target/proxy-sidecar.aot"
+    JVM_FLAGS="$JVM_FLAGS --sun-misc-unsafe-memory-access=allow -Xlog:aot*=error -XX:AOTCache=$ROOT/target/proxy-sidecar.aot"
 fi
 SIDECAR_JAVA="${SIDECAR_JAVA:-java}"
 

@@ -27,7 +27,9 @@ JVM_FLAGS="-XX:+UseSerialGC -Xms16m -Xmx64m -XX:TrimNativeHeapInterval=5000 -Dke
 # With the cache the JVM is the image's JDK 25, which also gets --sun-misc-unsafe-memory-access=allow: Netty turns its
 # sun.misc.Unsafe paths off on Java 25+ unless that is allowed, and without them the 64-byte request/response added
 # p50 was +105-114 us against +85 us with them, as on JDK 17 (bench/JVM.md).
-JDK25_FLAGS="--sun-misc-unsafe-memory-access=allow"
+# -Xlog:aot*=error: JDK 25.0.3 prints two harmless "[warning][aot...] ... AdapterHandlerEntry" lines to stdout on
+# every start with a cache, which would break line-per-record JSON logs; real cache errors are still printed.
+JDK25_FLAGS="--sun-misc-unsafe-memory-access=allow -Xlog:aot*=error"
 AOT_FLAGS=""
 if [ -n "${CONNECT_AOT_CACHE:-}" ]; then
     if [ ! -f "$CONNECT_AOT_CACHE" ] || [ ! -r "$CONNECT_AOT_CACHE" ]; then
