@@ -655,8 +655,14 @@ final class Report {
         System.out.print(out);
     }
 
+    /** The sample count and range next to a median: on a shared machine the spread is part of the figure. */
     static String n(List<Double> v) {
-        return v.size() <= 1 ? "" : " (n=" + v.size() + ")";
+        if (v.size() <= 1) {
+            return "";
+        }
+        double lo = Collections.min(v);
+        double hi = Collections.max(v);
+        return " (n=" + v.size() + ", " + num(lo) + "–" + num(hi) + ")";
     }
 
     static String num(double v) {
