@@ -21,7 +21,8 @@ RUN groupadd --system --gid 10001 connect-proxy \
     && useradd --system --uid 10001 --gid connect-proxy --no-create-home --home-dir /nonexistent \
        --shell /usr/sbin/nologin connect-proxy
 COPY --from=build /src/target/proxy-fat.jar /opt/connect-proxy/proxy-fat.jar
-COPY docker/entrypoint.sh docker/healthcheck.sh docker/aot-train.sh conf/aot-training.json /opt/connect-proxy/
+COPY docker/entrypoint.sh docker/healthcheck.sh docker/aot-train.sh docker/stop-pid.sh conf/aot-training.json \
+     /opt/connect-proxy/
 RUN chmod 0755 /opt/connect-proxy/entrypoint.sh /opt/connect-proxy/healthcheck.sh /opt/connect-proxy/aot-train.sh
 # The AOT cache: one training run of a real sidecar against the embedded dev agent (loopback, fixed ports, ~20 s),
 # with the entrypoint's JVM flags, on this image's JVM and jar, the only ones it is valid for. The entrypoint

@@ -112,17 +112,9 @@ ECHO_SC_PID=""
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 now_us() { echo "${EPOCHREALTIME/./}"; }
 
-stop_pid() {  # pid: TERM, up to 10 s to drain, then KILL; only processes this script started
-    local pid="$1" i
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for i in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
+# stop_pid PID: TERM, up to 10 s to drain, then KILL (only processes this script started)
+# shellcheck source=../docker/stop-pid.sh
+. "$ROOT/docker/stop-pid.sh"
 
 cleanup() {
     local pid

@@ -55,17 +55,9 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/aot-train.XXXXXX")"
 DEV_PID=""
 SIDECAR_PID=""
 TRAINED=0
-stop() {  # pid: TERM, up to 30 s (drain, then the cache is written), then KILL
-    local pid="$1" i
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for i in $(seq 1 300); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
+# stop_pid PID SECONDS: TERM, then KILL after SECONDS; 30 s here: the sidecar drains, then the JVM writes the cache
+# shellcheck source=stop-pid.sh
+. "$HERE/stop-pid.sh"
 cleanup() {
     set +e  # clean up everything, whatever fails on the way
     if [ "$TRAINED" = 0 ]; then
@@ -73,8 +65,8 @@ cleanup() {
         [ -z "$SIDECAR_PID" ] || kill -KILL "$SIDECAR_PID" 2>/dev/null
         rm -f "$OUTPUT" "$OUTPUT.jar-stamp"
     fi
-    stop "$SIDECAR_PID"
-    stop "$DEV_PID"
+    stop_pid "$SIDECAR_PID" 30
+    stop_pid "$DEV_PID" 30
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -127,7 +119,7 @@ for path in /ready /health /metrics /config; do
     http_get "$ADMIN_PORT" "$path" | head -1 | grep -q ' 200 ' || fail "admin $path did not answer 200"
 done
 TRAINED=1
-stop "$SIDECAR_PID"
+stop_pid "$SIDECAR_PID" 30
 SIDECAR_PID=""
 [ -s "$OUTPUT" ] || { TRAINED=0; fail "no cache was written to $OUTPUT"; }
 # what the entrypoint compares before it uses the cache (the JVM itself does not reliably refuse a stale one)
