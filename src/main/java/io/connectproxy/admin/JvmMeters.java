@@ -19,9 +19,10 @@ import java.util.logging.Logger;
 /**
  * The JVM and process meters of {@code /metrics} ({@code jvm_*}, {@code process_*}, {@code system_*}): the same
  * binders vertx-micrometer-metrics binds with {@code setJvmMetricsEnabled(true)}, bound here on a daemon thread
- * instead, because binding them (JMX beans, GC notification listeners, ~100 classes) took 30–80 ms of the start-up
- * chain before Vert.x existed. They appear in {@code /metrics} a few tens of milliseconds after start, well before
- * the proxy is ready.
+ * instead, because binding them (JMX beans, GC notification listeners, ~100 classes) took 30–80 ms of Vert.x's
+ * creation, which every later start-up step waits for. They appear in {@code /metrics} a few tens of milliseconds
+ * after start, well before the proxy is ready. One set per process (proxy mode), kept until the JVM exits: the GC
+ * listeners are not removed when Vert.x closes, as vertx-micrometer's own would be.
  */
 public final class JvmMeters {
     private static final Logger LOG = Logger.getLogger(JvmMeters.class.getName());
