@@ -54,6 +54,8 @@ public final class ProxyRuntime {
     private volatile Vertx vertx;
     private volatile LaunchConfig launch;
     private volatile AdminVerticle admin;
+    private volatile TlsEngine upstreamEngine;
+    private volatile TlsEngine publicEngine;
 
     public ProxyRuntime() {
         this(ConfigWatcherVerticle.Timing.DEFAULT);
@@ -144,7 +146,32 @@ public final class ProxyRuntime {
                 }
             }
         }
-        return new Readiness(reasons);
+        return new Readiness(reasons, runtimeInfo());
+    }
+
+    /**
+     * What the data plane runs on, as logged in the ready line (issue 6: shown where operators look, not only in the
+     * log): native transport or NIO and why, the TLS engines once the listeners exist, and the JVM.
+     */
+    private JsonObject runtimeInfo() {
+        JsonObject info = new JsonObject();
+        Vertx v = vertx;
+        if (v != null) {
+            info.put("native_transport", v.isNativeTransportEnabled());
+            if (!v.isNativeTransportEnabled() && v.unavailableNativeTransportCause() != null) {
+                info.put("native_transport_unavailable", String.valueOf(v.unavailableNativeTransportCause()));
+            }
+        }
+        TlsEngine up = upstreamEngine;
+        TlsEngine in = publicEngine;
+        if (up != null) {
+            info.put("tls_engine", up.description());
+        }
+        if (in != null) {
+            info.put("public_listener_tls_engine", in.description());
+        }
+        info.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
+        return info;
     }
 
     /** What {@code /config} shows: the launch settings and the config in use, secrets redacted. */
@@ -241,6 +268,8 @@ public final class ProxyRuntime {
         AgentClient agent = AgentClient.create(vertx, launch.agent());
         TlsEngine engine = TlsEngine.preferred();
         TlsEngine inboundEngine = TlsEngine.forPublicListener(config.proxyConfig().getString("tls_engine"));
+        upstreamEngine = engine;
+        publicEngine = config.hasPublicListener() ? inboundEngine : null;
         Duration wait = timing.blockingWait();
         CertRotationVerticle rotation = new CertRotationVerticle(agent, config.serviceName(), wait, timing.backoff(),
                 metrics);

@@ -7,6 +7,7 @@ import io.connectproxy.config.HostPort;
 import io.connectproxy.config.LaunchConfig;
 import io.connectproxy.config.LaunchConfigResolver;
 import io.connectproxy.config.ShutdownTiming;
+import io.connectproxy.identity.TlsEngine;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.TestMesh;
 import io.vertx.core.Vertx;
@@ -66,7 +67,14 @@ class AdminMeshTest extends MeshTestBase {
 
         TestMesh.await(mesh.agent().listen());
         await(() -> Http.get(admin, "/ready").status() == 200);
-        assertTrue(new JsonObject(Http.get(admin, "/ready").body()).getJsonArray("reasons").isEmpty());
+        JsonObject ready = new JsonObject(Http.get(admin, "/ready").body());
+        assertTrue(ready.getJsonArray("reasons").isEmpty());
+        // what was picked at start-up is shown, not only logged: transport, TLS engines, JVM
+        JsonObject picked = ready.getJsonObject("runtime");
+        assertEquals(own.isNativeTransportEnabled(), picked.getBoolean("native_transport"), picked.encode());
+        assertEquals(TlsEngine.preferred().description(), picked.getString("tls_engine"), picked.encode());
+        assertTrue(picked.containsKey("public_listener_tls_engine"), picked.encode());
+        assertTrue(picked.getString("java").contains(String.valueOf(Runtime.version().feature())), picked.encode());
 
         TestMesh.await(runtime.drain(new ShutdownTiming(Duration.ZERO, Duration.ofMillis(200))));
         Http.Response after = Http.get(admin, "/ready");
