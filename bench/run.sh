@@ -179,6 +179,9 @@ start_sidecar() {  # service, log file, admin port
     if [ "$PROFILE" = 1 ]; then
         jfr="-XX:StartFlightRecording=dumponexit=true,settings=profile,filename=$WORK/sidecar-$1.jfr"
     fi
+    # emptied here, not only by the child's redirection: await_ready may grep the file before the child has
+    # truncated it and would read the previous start's readiness line (seen as a 4 ms "start to ready")
+    : > "$2"
     STARTED_US="$(now_us)"
     # shellcheck disable=SC2086 # JVM_FLAGS and SIDECAR_ARGS are word lists
     CONSUL_HTTP_ADDR="127.0.0.1:$AGENT_PORT" "$SIDECAR_JAVA" $JVM_FLAGS $jfr -jar "$JAR" -sidecar-for "$1" \
