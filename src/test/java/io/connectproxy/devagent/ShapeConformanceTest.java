@@ -130,7 +130,7 @@ class ShapeConformanceTest {
                     .put("DestinationName", "redis").put("LocalBindPort", 11234))))));
         AgentHttp.Answer answer = http.get("/v1/agent/connect/proxy/legacy-proxy");
         assertEquals(200, answer.status(), answer.body());
-        Path legacyDir = Fixtures.dir().resolveSibling("consul-1.5.3");
+        Path legacyDir = Fixtures.dir("consul-1.5.3");
         Object expected = Json.decodeValue(Files.readString(legacyDir.resolve("legacy-managed-proxy-config.json")));
         List<String> differences = JsonShape.differences(expected, answer.json());
         assertTrue(differences.isEmpty(), String.join("\n", differences) + "\n" + answer.body());

@@ -5,27 +5,40 @@ import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Real Consul 1.10.1 answers from shared/fixtures. The shared/ folder sits beside the checkout (CI) or beside
- * the worktree's parent; walk up from the working directory until it is found.
+ * Real Consul answers recorded from live agents, kept as test data of this project under
+ * {@code src/test/resources/consul/<version>/} (see the README there) and read from the test classpath, so a bare
+ * clone runs every test.
  */
 public final class Fixtures {
-    private static final String VERSION_DIR = "consul-1.10.1";
+    private static final String DEFAULT_VERSION = "consul-1.10.1";
+    private static final String RESOURCE_ROOT = "consul/";
 
     private Fixtures() {
     }
 
     public static Path dir() {
-        return root().resolve(VERSION_DIR);
+        return dir(DEFAULT_VERSION);
     }
 
     /** The fixtures of another Consul version, e.g. {@code consul-1.5.3}. */
     public static Path dir(String version) {
-        return root().resolve(version);
+        URL url = Fixtures.class.getClassLoader().getResource(RESOURCE_ROOT + version);
+        if (url == null) {
+            throw new IllegalStateException("no recorded answers of " + version + " on the test classpath ("
+                + RESOURCE_ROOT + version + ")");
+        }
+        try {
+            return Path.of(url.toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("fixture directory " + url, e);
+        }
     }
 
     public static JsonObject json(String name) {
@@ -51,16 +64,5 @@ public final class Fixtures {
         } catch (IOException e) {
             throw new UncheckedIOException("fixture " + p, e);
         }
-    }
-
-    private static Path root() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            for (Path candidate : new Path[] {p.resolve("shared/fixtures"), p.resolve("../shared/fixtures")}) {
-                if (Files.isDirectory(candidate.resolve(VERSION_DIR))) {
-                    return candidate.normalize();
-                }
-            }
-        }
-        throw new IllegalStateException("shared/fixtures not found above " + Path.of("").toAbsolutePath());
     }
 }
