@@ -1,5 +1,10 @@
 package io.connectproxy.cli;
 
+import io.connectproxy.runtime.ProxyRuntime;
+import io.connectproxy.devmesh.DevMesh;
+import io.connectproxy.devmesh.DevMeshConfig;
+import io.connectproxy.logging.Logging;
+
 import io.connectproxy.config.ConfigException;
 import io.connectproxy.config.LogLevel;
 import io.connectproxy.devagent.DevAgentVerticle;

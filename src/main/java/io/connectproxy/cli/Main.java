@@ -1,5 +1,7 @@
 package io.connectproxy.cli;
 
+import io.connectproxy.logging.Logging;
+
 import java.util.Arrays;
 import java.util.List;
 

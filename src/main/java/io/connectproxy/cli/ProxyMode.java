@@ -1,9 +1,12 @@
 package io.connectproxy.cli;
 
-import io.connectproxy.admin.JvmMeters;
-import io.connectproxy.admin.ProxyMetrics;
-import io.connectproxy.admin.ProxyRegistration;
-import io.connectproxy.admin.RegistrationVerticle;
+import io.connectproxy.runtime.ProxyRuntime;
+import io.connectproxy.logging.Logging;
+
+import io.connectproxy.metrics.JvmMeters;
+import io.connectproxy.metrics.ProxyMetrics;
+import io.connectproxy.registration.ProxyRegistration;
+import io.connectproxy.registration.RegistrationVerticle;
 import io.connectproxy.config.ConfigException;
 import io.connectproxy.config.ConfigWatcherVerticle;
 import io.connectproxy.config.LaunchConfig;

@@ -1,4 +1,6 @@
 /**
- * Entry point: picks the mode (proxy, envoy, dev), parses flags and environment, sets up logging, maps failures to exit codes. The only package that writes to stdout/stderr directly.
+ * Entry point: picks the mode (proxy, envoy, dev), parses flags and environment, maps failures to exit codes, and
+ * hands over to {@code runtime}, {@code envoy} or {@code devmesh}. The only package that writes to stdout/stderr
+ * directly.
  */
 package io.connectproxy.cli;

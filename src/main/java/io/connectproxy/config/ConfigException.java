@@ -10,13 +10,21 @@ public final class ConfigException extends RuntimeException {
     public static final int EXIT_CODE = 2;
 
     private final String field;
+    private final String problem;
 
     public ConfigException(String field, String problem) {
         super(field + ": " + problem);
         this.field = field;
+        this.problem = problem;
     }
 
+    /** The field path, flag or variable that is wrong, e.g. {@code -listen} or {@code upstreams[1].local_bind_port}. */
     public String field() {
         return field;
+    }
+
+    /** What is wrong with it, without the field. */
+    public String problem() {
+        return problem;
     }
 }

@@ -161,7 +161,7 @@ public final class ConfigWatcherVerticle extends VerticleBase {
             } catch (ConfigException e) {
                 if (current == null) {
                     // nothing is running yet: a registration that cannot be used is a setup error, say so and stop
-                    first.tryFail(new ConfigException(e.field(), e.getMessage().substring(e.field().length() + 2)
+                    first.tryFail(new ConfigException(e.field(), e.problem()
                             + " (in the " + name + ")"));
                 } else {
                     LOG.warning(() -> name + " changed to something invalid, keeping the previous config: "

@@ -1,13 +1,16 @@
 package io.connectproxy.config;
 
 /**
- * A TCP address as users write it: {@code host:port}, {@code :port} (host defaulted) or {@code [v6]:port}.
+ * A TCP address as users write it: {@code host:port}, {@code :port} (host defaulted) or {@code [v6]:port}. The one
+ * parser of such addresses: {@link #parse} for the proxy's own flags and fields (a host is always filled in, port
+ * 1-65535), {@link #splitGo} for the {@code envoy} mode, which must accept what Consul's Go {@code
+ * net.SplitHostPort} accepts (an empty host, port 0).
  */
 public record HostPort(String host, int port) {
 
     public HostPort {
-        if (host == null || host.isEmpty()) {
-            throw new IllegalArgumentException("host must not be empty");
+        if (host == null) {
+            throw new IllegalArgumentException("host must not be null");
         }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
@@ -44,6 +47,46 @@ public record HostPort(String host, int port) {
         }
         int port = parsePort(portText, field, value);
         return new HostPort(host, port);
+    }
+
+    /**
+     * Go's {@code net.SplitHostPort}: {@code host:port} or {@code [v6]:port}, the host may be empty, the port is
+     * 0-65535; a bare IPv6 address without brackets is an error, as in Go.
+     *
+     * @throws ConfigException naming {@code field} and the value
+     */
+    public static HostPort splitGo(String value, String field) {
+        String host;
+        String portText;
+        if (value.startsWith("[")) {
+            int close = value.indexOf(']');
+            if (close < 0 || close + 1 >= value.length() || value.charAt(close + 1) != ':') {
+                throw new ConfigException(field, "expected host:port, got \"" + value + "\"");
+            }
+            host = value.substring(1, close);
+            portText = value.substring(close + 2);
+        } else {
+            int colon = value.lastIndexOf(':');
+            if (colon < 0 || value.indexOf(':') != colon) {
+                throw new ConfigException(field, "expected host:port, got \"" + value + "\"");
+            }
+            host = value.substring(0, colon);
+            portText = value.substring(colon + 1);
+        }
+        return new HostPort(host, goPort(portText, field));
+    }
+
+    /** A port as Go's tools take it: 0-65535. */
+    public static int goPort(String text, String field) {
+        try {
+            int p = Integer.parseInt(text);
+            if (p >= 0 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // reported below with the value
+        }
+        throw new ConfigException(field, "port must be a number 0-65535, got \"" + text + "\"");
     }
 
     static int parsePort(String text, String field, String whole) {

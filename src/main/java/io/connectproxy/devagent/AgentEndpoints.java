@@ -99,7 +99,7 @@ final class AgentEndpoints {
     }
 
     private Future<ApiResponse> registerService(ApiRequest request) {
-        ServiceDefinition definition = ServiceDefinitionParser.parse(request.jsonBody());
+        ServiceDefinition definition = RegistrationBodyParser.parse(request.jsonBody());
         List<ServiceRecord> stored = state.catalog.register(definition);
         LOG.info(() -> "registered " + stored.stream().map(ServiceRecord::id).toList());
         return Future.succeededFuture(ApiResponse.empty());

@@ -38,8 +38,8 @@ final class AuthorizeEndpoint {
         if (!client.host().equalsIgnoreCase(state.connectCa.ca().trustDomain())) {
             return answer(false, "Identity from an external trust domain: " + client.host());
         }
-        List<Intention> candidates = state.intentions.matchDestination(target);
-        for (Intention intention : candidates) {
+        List<IntentionRecord> candidates = state.intentions.matchDestination(target);
+        for (IntentionRecord intention : candidates) {
             if (intention.matchesSource(client.service())) {
                 return answer("allow".equals(intention.action()), "Matched L4 intention: " + intention.describe());
             }

@@ -64,7 +64,7 @@ public final class DevAgent {
                 throw new IllegalArgumentException("services[" + i + "]: expected a service definition object");
             }
             try {
-                state.catalog.register(ServiceDefinitionParser.parse(definition));
+                state.catalog.register(RegistrationBodyParser.parse(definition));
             } catch (ApiException e) {
                 throw new IllegalArgumentException("services[" + i + "]: " + e.getMessage(), e);
             }
@@ -112,7 +112,7 @@ public final class DevAgent {
     /** Registers a service definition like PUT /v1/agent/service/register. */
     public Future<Void> registerService(JsonObject definition) {
         return onContext(() -> {
-            state.catalog.register(ServiceDefinitionParser.parse(definition));
+            state.catalog.register(RegistrationBodyParser.parse(definition));
             return Future.succeededFuture();
         });
     }

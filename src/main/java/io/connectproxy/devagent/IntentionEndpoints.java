@@ -47,7 +47,7 @@ final class IntentionEndpoints {
 
     private Future<ApiResponse> getExact(ApiRequest request) {
         state.requireLocalDatacenter(request);
-        Intention intention = state.intentions
+        IntentionRecord intention = state.intentions
             .exact(request.requireParam("source"), request.requireParam("destination"))
             .orElseThrow(() -> ApiException.notFound("Intention not found"));
         return Future.succeededFuture(ApiResponse.json(IntentionJson.render(intention))
@@ -73,7 +73,7 @@ final class IntentionEndpoints {
     private Future<ApiResponse> getById(ApiRequest request) {
         state.requireLocalDatacenter(request);
         String id = request.requireTail("intention ID");
-        Intention intention = state.intentions.byId(id)
+        IntentionRecord intention = state.intentions.byId(id)
             .orElseThrow(() -> ApiException.notFound("Intention not found"));
         return Future.succeededFuture(ApiResponse.json(IntentionJson.render(intention))
             .index(state.intentions.index()));
@@ -103,7 +103,7 @@ final class IntentionEndpoints {
         return state.blocking.untilIndex(params, state.intentions::index, request.response()).map(v -> {
             JsonObject out = new JsonObject();
             for (String name : names) {
-                List<Intention> matches = by.equals("destination") ? state.intentions.matchDestination(name)
+                List<IntentionRecord> matches = by.equals("destination") ? state.intentions.matchDestination(name)
                     : state.intentions.matchSource(name);
                 JsonArray list = new JsonArray();
                 matches.forEach(i -> list.add(IntentionJson.render(i)));

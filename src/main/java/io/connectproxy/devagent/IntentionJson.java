@@ -13,7 +13,7 @@ final class IntentionJson {
     private IntentionJson() {
     }
 
-    static JsonObject render(Intention i) {
+    static JsonObject render(IntentionRecord i) {
         JsonObject out = new JsonObject()
             .put("CreatedAt", CaJson.time(i.createdAt()))
             .put("UpdatedAt", CaJson.time(i.updatedAt()))
@@ -37,7 +37,7 @@ final class IntentionJson {
             .put("ModifyIndex", i.modifyIndex());
     }
 
-    private static String hash(Intention i) {
+    private static String hash(IntentionRecord i) {
         try {
             String material = i.id() + "|" + i.sourceName() + "|" + i.destinationName() + "|" + i.action() + "|"
                 + i.description() + "|" + i.meta().encode();

@@ -13,11 +13,11 @@ import java.util.UUID;
 final class IntentionStore {
 
     /** Highest precedence first; ties in a stable order by source then destination. */
-    static final Comparator<Intention> PRECEDENCE = Comparator.comparingInt(Intention::precedence).reversed()
-        .thenComparing(Intention::sourceName).thenComparing(Intention::destinationName);
+    static final Comparator<IntentionRecord> PRECEDENCE = Comparator.comparingInt(IntentionRecord::precedence).reversed()
+        .thenComparing(IntentionRecord::sourceName).thenComparing(IntentionRecord::destinationName);
 
     private final ModifyIndex index;
-    private final List<Intention> intentions = new ArrayList<>();
+    private final List<IntentionRecord> intentions = new ArrayList<>();
 
     IntentionStore(ModifyIndex index) {
         this.index = index;
@@ -26,13 +26,13 @@ final class IntentionStore {
     /** Legacy create (POST /v1/connect/intentions): fails when the pair exists; returns the new ID. */
     String create(String source, String destination, String action, String description, JsonObject meta) {
         validate(source, destination, action);
-        Optional<Intention> existing = exact(source, destination);
+        Optional<IntentionRecord> existing = exact(source, destination);
         if (existing.isPresent()) {
             throw ApiException.serverError("duplicate intention found: " + existing.get().describe());
         }
         long at = index.next();
         Instant now = Instant.now();
-        Intention created = new Intention(UUID.randomUUID().toString(), source, destination, action, description,
+        IntentionRecord created = new IntentionRecord(UUID.randomUUID().toString(), source, destination, action, description,
             meta, now, now, at, at);
         intentions.add(created);
         index.publish(at, List.of(ModifyIndex.INTENTIONS));
@@ -44,11 +44,11 @@ final class IntentionStore {
         validate(source, destination, action);
         long at = index.next();
         Instant now = Instant.now();
-        Optional<Intention> existing = exact(source, destination);
+        Optional<IntentionRecord> existing = exact(source, destination);
         if (existing.isPresent()) {
             intentions.replaceAll(i -> i == existing.get() ? i.updated(action, description, meta, now, at) : i);
         } else {
-            intentions.add(new Intention("", source, destination, action, description, meta, now, now, at, at));
+            intentions.add(new IntentionRecord("", source, destination, action, description, meta, now, now, at, at));
         }
         index.publish(at, List.of(ModifyIndex.INTENTIONS));
     }
@@ -61,7 +61,7 @@ final class IntentionStore {
         return remove(byId(id));
     }
 
-    private boolean remove(Optional<Intention> intention) {
+    private boolean remove(Optional<IntentionRecord> intention) {
         if (intention.isEmpty()) {
             return false;
         }
@@ -71,29 +71,29 @@ final class IntentionStore {
         return true;
     }
 
-    Optional<Intention> exact(String source, String destination) {
+    Optional<IntentionRecord> exact(String source, String destination) {
         return intentions.stream()
             .filter(i -> i.sourceName().equals(source) && i.destinationName().equals(destination))
             .findFirst();
     }
 
-    Optional<Intention> byId(String id) {
+    Optional<IntentionRecord> byId(String id) {
         return intentions.stream().filter(i -> !i.id().isEmpty() && i.id().equals(id)).findFirst();
     }
 
-    List<Intention> all() {
-        List<Intention> out = new ArrayList<>(intentions);
+    List<IntentionRecord> all() {
+        List<IntentionRecord> out = new ArrayList<>(intentions);
         out.sort(PRECEDENCE);
         return out;
     }
 
     /** Intentions that apply to traffic to {@code destination}, by precedence. */
-    List<Intention> matchDestination(String destination) {
+    List<IntentionRecord> matchDestination(String destination) {
         return intentions.stream().filter(i -> i.matchesDestination(destination)).sorted(PRECEDENCE).toList();
     }
 
     /** Intentions that apply to traffic from {@code source}, by precedence. */
-    List<Intention> matchSource(String source) {
+    List<IntentionRecord> matchSource(String source) {
         return intentions.stream().filter(i -> i.matchesSource(source)).sorted(PRECEDENCE).toList();
     }
 

@@ -1,5 +1,6 @@
 package io.connectproxy.envoy;
 
+import io.connectproxy.config.HostPort;
 import io.connectproxy.consul.AgentClient;
 import io.connectproxy.consul.AgentException;
 import io.connectproxy.consul.QueryOptions;
@@ -148,7 +149,7 @@ public final class EnvoyBootstrapVerticle extends VerticleBase {
             String source = options.grpcAddr().isEmpty() ? "agent gRPC address" : "-grpc-addr";
             GrpcTarget grpc = GrpcTarget.parse(addr, source, options.httpSslEnv(), options.agent().httpAddr());
             String agentIp = grpc.isUnixSocket() ? "" : LocalResolver.resolveIp(grpc.host(), source);
-            HostPort admin = HostPort.split(options.adminBind(), "-admin-bind");
+            HostPort admin = GoAddress.split(options.adminBind(), "-admin-bind");
             String adminIp = LocalResolver.resolveIp(admin.host(), "-admin-bind");
             String caPem = LocalResolver.loadCaPems(options.agent().caFile(), options.agent().caPath());
             // the best guess until the registration tells us the destination service

@@ -39,4 +39,9 @@ public final class EnvoyException extends RuntimeException {
     public Reason reason() {
         return reason;
     }
+
+    /** A flag or key the shared config parsers rejected: a usage error of this mode, with their message. */
+    static EnvoyException usage(io.connectproxy.config.ConfigException e) {
+        return new EnvoyException(Reason.USAGE, e.getMessage(), e);
+    }
 }

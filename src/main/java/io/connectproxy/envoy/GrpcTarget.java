@@ -1,5 +1,6 @@
 package io.connectproxy.envoy;
 
+import io.connectproxy.config.HostPort;
 import java.util.Locale;
 
 /**
@@ -21,7 +22,7 @@ record GrpcTarget(String host, int port, String socketPath, boolean tls) {
             return new GrpcTarget("", 0, path, tls);
         }
         String hostPort = stripPrefix(stripPrefix(addr, "http://"), "https://");
-        HostPort hp = HostPort.split(hostPort, source);
+        HostPort hp = GoAddress.split(hostPort, source);
         return new GrpcTarget(hp.host(), hp.port(), "", tls);
     }
 

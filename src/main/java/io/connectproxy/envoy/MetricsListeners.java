@@ -1,5 +1,6 @@
 package io.connectproxy.envoy;
 
+import io.connectproxy.config.HostPort;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -24,11 +25,11 @@ final class MetricsListeners {
     static void add(JsonArray clusters, JsonArray listeners, String source, String bindAddr, String name,
                     String matchType, String matchValue, String prefixRewrite, int adminPort,
                     String prometheusBackendPort) {
-        HostPort bind = HostPort.split(bindAddr, source);
+        HostPort bind = GoAddress.split(bindAddr, source);
         int clusterPort = adminPort;
         String clusterName = SELF_ADMIN;
         if (!prometheusBackendPort.isEmpty()) {
-            clusterPort = HostPort.port(prometheusBackendPort, "-prometheus-backend-port");
+            clusterPort = GoAddress.port(prometheusBackendPort, "-prometheus-backend-port");
             clusterName = PROMETHEUS_BACKEND;
         }
         JsonObject cluster = new JsonObject()

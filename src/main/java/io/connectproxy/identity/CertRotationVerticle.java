@@ -1,6 +1,6 @@
 package io.connectproxy.identity;
 
-import io.connectproxy.admin.ProxyMetrics;
+import io.connectproxy.metrics.ProxyMetrics;
 import io.connectproxy.bus.Addresses;
 import io.connectproxy.bus.Codecs;
 import io.connectproxy.consul.AgentClient;

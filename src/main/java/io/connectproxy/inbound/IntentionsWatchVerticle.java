@@ -1,6 +1,6 @@
 package io.connectproxy.inbound;
 
-import io.connectproxy.admin.ProxyMetrics;
+import io.connectproxy.metrics.ProxyMetrics;
 import io.connectproxy.bus.Addresses;
 import io.connectproxy.consul.AgentClient;
 import io.connectproxy.consul.Backoff;

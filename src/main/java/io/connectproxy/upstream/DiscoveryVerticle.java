@@ -1,6 +1,6 @@
 package io.connectproxy.upstream;
 
-import io.connectproxy.admin.ProxyMetrics;
+import io.connectproxy.metrics.ProxyMetrics;
 import io.connectproxy.bus.Addresses;
 import io.connectproxy.bus.Codecs;
 import io.connectproxy.config.DestinationType;

@@ -1,8 +1,10 @@
 package io.connectproxy.admin;
 
+import io.connectproxy.testsupport.Await;
+import io.connectproxy.testsupport.Http;
 import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.testsupport.Wire;
-import io.connectproxy.cli.ProxyRuntime;
+import io.connectproxy.runtime.ProxyRuntime;
 import io.connectproxy.config.HostPort;
 import io.connectproxy.config.LaunchConfig;
 import io.connectproxy.config.LaunchConfigResolver;
@@ -57,16 +59,19 @@ class AdminMeshTest extends MeshTestBase {
         ProxyRuntime runtime = new ProxyRuntime(TestMesh.TIMING);
         runtime.start(own, launch(Map.of("service", "web", "listen", "127.0.0.1:" + TestMesh.freePort(),
                 "service-addr", "127.0.0.1:" + app.port(), "http-addr", mesh.agent().httpAddr()), List.of()));
-        await(() -> runtime.adminPort() > 0);
+        Await.until(Duration.ofSeconds(20), "runtime.adminPort() > 0", () -> runtime.adminPort() > 0);
         int admin = runtime.adminPort();
 
+        // the config is applied first, then the proxy waits for its identity: 503 with that reason
+        Await.until(Duration.ofSeconds(20), "/ready waiting for the identity", () -> Http.get(admin, "/ready").body()
+                .contains("waiting for the leaf certificate and CA roots of web"));
         Http.Response before = Http.get(admin, "/ready");
-        assertEquals(503, before.status());
-        assertTrue(before.body().contains("waiting for the leaf certificate and CA roots of web"), before.body());
+        assertEquals(503, before.status(), before.body());
         assertEquals(200, Http.get(admin, "/health").status());
 
         TestMesh.await(mesh.agent().listen());
-        await(() -> Http.get(admin, "/ready").status() == 200);
+        Await.until(Duration.ofSeconds(20), "Http.get(admin, \"/ready\").status() == 200",
+                () -> Http.get(admin, "/ready").status() == 200);
         JsonObject ready = new JsonObject(Http.get(admin, "/ready").body());
         assertTrue(ready.getJsonArray("reasons").isEmpty());
         // what was picked at start-up is shown, not only logged: transport, TLS engines, JVM
@@ -109,8 +114,10 @@ class AdminMeshTest extends MeshTestBase {
 
         // allowed: web -> echo, 5 bytes each way
         assertEquals("hello", Wire.exchange(webToEcho, "hello", java.time.Duration.ofSeconds(10)));
-        await(() -> metric(echoSidecar, "connect_proxy_authz_total", Map.of("result", "allow")) >= 1);
-        await(() -> metric(webSidecar, "connect_proxy_connections_total", Map.of("listener", "upstream:echo",
+        Await.until(Duration.ofSeconds(20), "an allow decision in echo's sidecar",
+                () -> metric(echoSidecar, "connect_proxy_authz_total", Map.of("result", "allow")) >= 1);
+        Await.until(Duration.ofSeconds(20), "a connection counted by web's upstream:echo listener",
+                () -> metric(webSidecar, "connect_proxy_connections_total", Map.of("listener", "upstream:echo",
                 "upstream", "echo", "destination", "echo")) >= 1);
         assertTrue(metric(echoSidecar, "connect_proxy_connections_total", Map.of("listener", "public",
                 "destination", "echo")) >= 1);
@@ -122,7 +129,8 @@ class AdminMeshTest extends MeshTestBase {
             s.getOutputStream().write("x".getBytes(StandardCharsets.UTF_8));
             assertEquals(-1, s.getInputStream().read());
         }
-        await(() -> metric(echoSidecar, "connect_proxy_authz_total", Map.of("result", "deny")) >= 1);
+        Await.until(Duration.ofSeconds(20), "a deny decision in echo's sidecar",
+                () -> metric(echoSidecar, "connect_proxy_authz_total", Map.of("result", "deny")) >= 1);
         assertTrue(metric(echoSidecar, "connect_proxy_rejections_total", Map.of("reason", "denied")) >= 1);
         assertEquals(accepted, echo.accepted());
 
@@ -131,7 +139,8 @@ class AdminMeshTest extends MeshTestBase {
             s.setSoTimeout(15000);
             assertEquals(-1, s.getInputStream().read());
         }
-        await(() -> metric(webSidecar, "connect_proxy_upstream_dial_failures_total",
+        Await.until(Duration.ofSeconds(20), "a dial failure of web's upstream ghost",
+                () -> metric(webSidecar, "connect_proxy_upstream_dial_failures_total",
                 Map.of("upstream", "ghost")) >= 1);
 
         String text = Http.get(webSidecar.adminPort(), "/metrics").body();
@@ -144,15 +153,5 @@ class AdminMeshTest extends MeshTestBase {
 
     private static double metric(ProxyRuntime runtime, String name, Map<String, String> labels) {
         return Scrape.value(Http.get(runtime.adminPort(), "/metrics").body(), name, labels);
-    }
-
-    static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 20 s");
-            }
-            Thread.sleep(50);
-        }
     }
 }

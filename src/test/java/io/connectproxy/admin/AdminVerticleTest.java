@@ -1,5 +1,8 @@
 package io.connectproxy.admin;
 
+import io.connectproxy.testsupport.Http;
+import io.connectproxy.metrics.ProxyMetrics;
+
 import io.connectproxy.config.HostPort;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

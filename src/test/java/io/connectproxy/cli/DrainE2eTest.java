@@ -1,8 +1,10 @@
 package io.connectproxy.cli;
 
+import io.connectproxy.testsupport.Await;
+
 import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.testsupport.Wire;
-import io.connectproxy.admin.Http;
+import io.connectproxy.testsupport.Http;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.FatJarProcess;
 import io.connectproxy.testsupport.TestMesh;
@@ -107,7 +109,8 @@ class DrainE2eTest extends MeshTestBase {
             long t0 = System.nanoTime();
             sigterm(proxy.process());
 
-            await(() -> Http.get(admin, "/ready").status() == 503, "/ready did not turn 503");
+            Await.until(Duration.ofSeconds(3), "/ready did not turn 503",
+                    () -> Http.get(admin, "/ready").status() == 503);
             // a new connection through the mesh is not served: closed by the draining proxy, never reaching the app
             int before = appConnections.get();
             try (Socket late = new Socket("127.0.0.1", clientToWeb)) {
@@ -124,7 +127,8 @@ class DrainE2eTest extends MeshTestBase {
             assertEquals((CHUNKS - 1) * CHUNK_SIZE, rest.length, () -> "the open stream was cut: " + proxy.output());
             assertTrue(elapsedMs(t0) < DRAIN_MS, "stream finished after the drain timeout");
             // once idle, the public listener is closed: connections are refused at the TCP level
-            await(() -> refused(webPublic), "the public listener still accepts after its last connection ended");
+            Await.until(Duration.ofSeconds(3), "the public listener still accepts after its last connection ended",
+                    () -> refused(webPublic));
         }
         long t1 = System.nanoTime();
         assertEquals(0, proxy.awaitExit(Duration.ofSeconds(20)), proxy.output());
@@ -205,21 +209,6 @@ class DrainE2eTest extends MeshTestBase {
             Thread.sleep(100);
         }
         throw new AssertionError("no stream through port " + port);
-    }
-
-    static void await(java.util.function.BooleanSupplier condition, String message) throws InterruptedException {
-        await(condition, message, 3);
-    }
-
-    static void await(java.util.function.BooleanSupplier condition, String message, int seconds)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(message);
-            }
-            Thread.sleep(20);
-        }
     }
 
     /** A connected socket whose first byte was already read to know the stream started; it is given back. */

@@ -1,5 +1,9 @@
 package io.connectproxy.cli;
 
+import java.time.Duration;
+
+import io.connectproxy.testsupport.Await;
+
 import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.FatJarProcess;
@@ -224,7 +228,8 @@ class EntrypointE2eTest extends MeshTestBase {
         Path log = dir.resolve("proxy.log");
         Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
-            DrainE2eTest.await(() -> Files.exists(log) && read(log).contains("admin listening"), "no admin", 30);
+            Await.until(Duration.ofSeconds(30), "no admin",
+                    () -> Files.exists(log) && read(log).contains("admin listening"));
             assertEquals(1, run(List.of("bash", script("healthcheck.sh").toString()), env).exit());
             TestMesh.await(mesh.agent().listen());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

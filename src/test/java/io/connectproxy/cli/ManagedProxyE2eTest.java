@@ -2,7 +2,7 @@ package io.connectproxy.cli;
 
 import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.testsupport.Wire;
-import io.connectproxy.admin.Http;
+import io.connectproxy.testsupport.Http;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.FatJarProcess;
 import io.connectproxy.testsupport.TestMesh;

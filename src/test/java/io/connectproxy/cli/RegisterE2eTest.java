@@ -1,7 +1,9 @@
 package io.connectproxy.cli;
 
+import io.connectproxy.testsupport.Await;
+
 import io.connectproxy.testsupport.MeshTestBase;
-import io.connectproxy.admin.Http;
+import io.connectproxy.testsupport.Http;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.FatJarProcess;
 import io.connectproxy.testsupport.TestMesh;
@@ -56,7 +58,7 @@ class RegisterE2eTest extends MeshTestBase {
         assertEquals(app.port(), service.getJsonObject("Proxy").getInteger("LocalServicePort"));
 
         proxy.awaitLine(l -> l.contains("ready: web"), Duration.ofSeconds(30));
-        DrainE2eTest.await(() -> checkStatus().equals("passing"), "the TTL check never passed", 10);
+        Await.until(Duration.ofSeconds(10), "the TTL check never passed", () -> checkStatus().equals("passing"));
         // the proxy is a healthy connect endpoint of web now
         assertTrue(agent("/v1/health/connect/web?passing=1").body().contains("web-edge"));
 

@@ -1,5 +1,7 @@
 package io.connectproxy.inbound;
 
+import io.connectproxy.testsupport.Await;
+
 import io.connectproxy.devagent.DevCa;
 import io.connectproxy.inbound.InboundTestSupport.LogCapture;
 import io.connectproxy.inbound.InboundTestSupport.Sidecar;
@@ -29,12 +31,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 import static io.connectproxy.inbound.InboundTestSupport.msUntilClosed;
-import static io.connectproxy.inbound.InboundTestSupport.waitUntil;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The public listener of a real sidecar (a {@link io.connectproxy.cli.ProxyRuntime} registered with the embedded
+ * The public listener of a real sidecar (a {@link io.connectproxy.runtime.ProxyRuntime} registered with the embedded
  * dev agent), driven by JDK TLS clients holding leaves from the dev agent's CA (or from elsewhere, or none).
  * One mesh for the class; each test uses its own client service names so intentions do not interfere, and
  * asserts on deltas of the app's accept count and of the sidecar's counters.
@@ -147,7 +148,7 @@ class InboundAcceptanceTest {
             }
             assertTrue(msUntilClosed(s.getInputStream()) < 3000);
         }
-        waitUntil(Duration.ofSeconds(3), "no proxied connection left open",
+        Await.until(Duration.ofSeconds(3), "no proxied connection left open",
                 () -> late.metrics().gaugeValue("connections_active", "listener", "public") == 0);
     }
 
@@ -198,7 +199,7 @@ class InboundAcceptanceTest {
             // an alert record (21), never a ServerHello (22)
             assertTrue(answer.length == 0 || answer[0] == 21, "answer to version " + version + " starts with "
                     + (answer.length == 0 ? "nothing" : answer[0]));
-            waitUntil(Duration.ofSeconds(2), "handshake failure counted",
+            Await.until(Duration.ofSeconds(2), "handshake failure counted",
                     () -> echo.handshakeFailures("protocol") == failures + 1);
             assertEquals(accepted, echoApp.accepted());
         }
@@ -217,7 +218,7 @@ class InboundAcceptanceTest {
             int clientPort = s.getLocalPort();
             writeQuietly(s, "let me in");
             assertTrue(msUntilClosed(s.getInputStream()) < 3000);
-            waitUntil(Duration.ofSeconds(2), "denial logged", () -> !log.matching(":" + clientPort).isEmpty());
+            Await.until(Duration.ofSeconds(2), "denial logged", () -> !log.matching(":" + clientPort).isEmpty());
             List<String> lines = log.matching(":" + clientPort);
             assertEquals(1, lines.size(), lines.toString());
             assertTrue(lines.get(0).contains("svc/intruder denied: Matched L4 intention"), lines.get(0));
@@ -258,7 +259,7 @@ class InboundAcceptanceTest {
             assertTrue(ms < HANDSHAKE_TIMEOUT_MS, "closed after " + ms + " ms");
             assertLoggedOnce(log, s.getLocalPort(), "(not_tls)");
         }
-        waitUntil(Duration.ofSeconds(2), "counted", () -> echo.handshakeFailures("not_tls") == failures + 1);
+        Await.until(Duration.ofSeconds(2), "counted", () -> echo.handshakeFailures("not_tls") == failures + 1);
         assertEquals(accepted, echoApp.accepted());
     }
 
@@ -279,7 +280,7 @@ class InboundAcceptanceTest {
             assertLoggedOnce(log, silent.getLocalPort(), "(timeout)");
             assertLoggedOnce(log, truncated.getLocalPort(), "(timeout)");
         }
-        waitUntil(Duration.ofSeconds(2), "counted", () -> echo.handshakeFailures("timeout") == timeouts + 2);
+        Await.until(Duration.ofSeconds(2), "counted", () -> echo.handshakeFailures("timeout") == timeouts + 2);
         assertEquals(accepted, echoApp.accepted());
     }
 
@@ -319,7 +320,7 @@ class InboundAcceptanceTest {
                 s.close();
             }
         }
-        waitUntil(Duration.ofSeconds(5), "all timeouts counted",
+        Await.until(Duration.ofSeconds(5), "all timeouts counted",
                 () -> idle.handshakeFailures("timeout") >= timeouts + peers);
         assertEquals(accepted, echoApp.accepted());
     }
@@ -336,7 +337,7 @@ class InboundAcceptanceTest {
             writeQuietly(s, "anyone there?");
             long ms = msUntilClosed(s.getInputStream());
             assertTrue(ms < 1500, "closed after " + ms + " ms");
-            waitUntil(Duration.ofSeconds(2), "logged", () -> !log.matching(":" + clientPort).isEmpty());
+            Await.until(Duration.ofSeconds(2), "logged", () -> !log.matching(":" + clientPort).isEmpty());
             Thread.sleep(200); // a second line would have come by now
             List<String> lines = log.matching(":" + clientPort);
             assertEquals(1, lines.size(), lines.toString());
@@ -370,15 +371,14 @@ class InboundAcceptanceTest {
             }
             assertLoggedOnce(log, clientPort, "in the TLS handshake (" + reason + ")");
         }
-        waitUntil(Duration.ofSeconds(2), "handshake failure counted as " + reason,
-                () -> echo.handshakeFailures(reason) == failures + 1);
+        Await.until(Duration.ofSeconds(2), "handshake failure counted as " + reason, () -> echo.handshakeFailures(reason) == failures + 1);
         assertEquals(rejected + 1, echo.rejections("handshake"));
         assertEquals(accepted, echoApp.accepted(), "the app was never dialled");
     }
 
     /** Exactly one log line names the client's port (the peer address), and it says {@code what}. */
     private static void assertLoggedOnce(LogCapture log, int clientPort, String what) throws InterruptedException {
-        waitUntil(Duration.ofSeconds(3), "rejection logged", () -> !log.matching(":" + clientPort).isEmpty());
+        Await.until(Duration.ofSeconds(3), "rejection logged", () -> !log.matching(":" + clientPort).isEmpty());
         Thread.sleep(100); // a second line would come right after the first
         List<String> lines = log.matching(":" + clientPort);
         assertEquals(1, lines.size(), lines.toString());

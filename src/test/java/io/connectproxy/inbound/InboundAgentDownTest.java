@@ -1,5 +1,7 @@
 package io.connectproxy.inbound;
 
+import io.connectproxy.testsupport.Await;
+
 import io.connectproxy.devagent.DevAgent;
 import io.connectproxy.devagent.DevCa;
 import io.connectproxy.inbound.InboundTestSupport.LogCapture;
@@ -24,7 +26,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static io.connectproxy.inbound.InboundTestSupport.msUntilClosed;
-import static io.connectproxy.inbound.InboundTestSupport.waitUntil;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,7 +71,7 @@ class InboundAgentDownTest {
                 long ms = msUntilClosed(s.getInputStream());
                 long bound = InboundAcceptorVerticle.AUTHZ_TIMEOUT.toMillis();
                 assertTrue(ms >= bound - 300 && ms < bound + 1500, "denied after " + ms + " ms, bound " + bound);
-                waitUntil(Duration.ofSeconds(2), "denial logged", () -> !log.matching(":" + clientPort).isEmpty());
+                Await.until(Duration.ofSeconds(2), "denial logged", () -> !log.matching(":" + clientPort).isEmpty());
                 List<String> lines = log.matching(":" + clientPort);
                 assertEquals(1, lines.size(), lines.toString());
                 assertTrue(lines.get(0).contains("authorization unavailable"), lines.get(0));
@@ -87,7 +88,7 @@ class InboundAgentDownTest {
         assertEquals(2, echo.rejections("authz_error"));
 
         TestMesh.await(agent.listen());
-        waitUntil(Duration.ofSeconds(10), "the newcomer gets in once the agent is back", () -> {
+        Await.until(Duration.ofSeconds(10), "the newcomer gets in once the agent is back", () -> {
             try (SSLSocket s = newcomer.connect(echo.port())) {
                 return "back".equals(MeshClient.roundTrip(s, "back"));
             } catch (IOException e) {

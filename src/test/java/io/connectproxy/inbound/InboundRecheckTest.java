@@ -1,6 +1,6 @@
 package io.connectproxy.inbound;
 
-import io.connectproxy.admin.ProxyMetrics;
+import io.connectproxy.metrics.ProxyMetrics;
 import io.connectproxy.config.ProxyConfig;
 import io.connectproxy.consul.AgentClient;
 import io.connectproxy.consul.AgentSettings;

@@ -1,5 +1,7 @@
 package io.connectproxy.inbound;
 
+import io.connectproxy.testsupport.Await;
+
 import io.connectproxy.devagent.DevAgentOptions;
 import io.connectproxy.devagent.DevCa;
 import io.connectproxy.identity.TlsIdentity;
@@ -21,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static io.connectproxy.inbound.InboundTestSupport.waitUntil;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -118,10 +119,10 @@ class InboundRotationTest {
         }, "steady-client");
         loop.start();
         try {
-            waitUntil(Duration.ofSeconds(5), "steady loop warmed up", () -> ok.get() >= 5);
+            Await.until(Duration.ofSeconds(5), "steady loop warmed up", () -> ok.get() >= 5);
             TestMesh.await(mesh.agent().rotateRoot());
             // the roots and the re-signed leaf come from two watches, in either order
-            waitUntil(Duration.ofSeconds(10), "sidecar trusts both roots and has the re-signed leaf",
+            Await.until(Duration.ofSeconds(10), "sidecar trusts both roots and has the re-signed leaf",
                     () -> echo.runtime().identity().rootIds().size() == 2
                             && !echo.runtime().identity().serial().equals(before.serial()));
             TlsIdentity after = echo.runtime().identity();
@@ -138,7 +139,7 @@ class InboundRotationTest {
                 assertEquals("leaf only", MeshClient.roundTrip(s, "leaf only"));
             }
             int atRotation = ok.get();
-            waitUntil(Duration.ofSeconds(5), "old-root leaves still accepted after the rotation",
+            Await.until(Duration.ofSeconds(5), "old-root leaves still accepted after the rotation",
                     () -> ok.get() >= atRotation + 10);
         } finally {
             running.set(false);

@@ -1,7 +1,7 @@
 package io.connectproxy.inbound;
 
-import io.connectproxy.admin.ProxyMetrics;
-import io.connectproxy.cli.ProxyRuntime;
+import io.connectproxy.metrics.ProxyMetrics;
+import io.connectproxy.runtime.ProxyRuntime;
 import io.connectproxy.devagent.DevAgent;
 import io.connectproxy.testsupport.TestMesh;
 import io.vertx.core.json.JsonArray;
@@ -82,15 +82,6 @@ final class InboundTestSupport {
     }
 
     /** Polls {@code condition} every 20 ms; fails after {@code within}. */
-    static void waitUntil(Duration within, String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + within + ": " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
 
     /** Milliseconds until the server ends {@code in} (EOF, reset or alert); fails on a read timeout. */
     static long msUntilClosed(InputStream in) throws IOException {

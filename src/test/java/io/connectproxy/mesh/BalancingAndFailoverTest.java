@@ -1,8 +1,10 @@
 package io.connectproxy.mesh;
 
+import io.connectproxy.testsupport.Await;
+
 import io.connectproxy.testsupport.Wire;
 import io.connectproxy.testsupport.MeshTestBase;
-import io.connectproxy.cli.ProxyRuntime;
+import io.connectproxy.runtime.ProxyRuntime;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.TestMesh;
 import io.vertx.core.json.JsonArray;
@@ -53,8 +55,7 @@ class BalancingAndFailoverTest extends MeshTestBase {
         List<EchoServer> apps = echoInstances(3, 3);
         int port = TestMesh.freePort();
         ProxyRuntime web = web(port);
-        Wire.await(() -> web.upstreamEndpoints(ECHO_KEY) == 3,
-                Duration.ofSeconds(5), "web sees 3 echo endpoints");
+        Await.until(Duration.ofSeconds(5), "web sees 3 echo endpoints", () -> web.upstreamEndpoints(ECHO_KEY) == 3);
 
         for (int i = 0; i < 300; i++) {
             assertEquals("ping " + i, Wire.exchangeOnce(port, "ping " + i), "connection " + i);
@@ -76,8 +77,7 @@ class BalancingAndFailoverTest extends MeshTestBase {
         List<EchoServer> apps = echoInstances(3, 2); // echo-3 is registered but nothing listens on its port
         int port = TestMesh.freePort();
         ProxyRuntime web = web(port);
-        Wire.await(() -> web.upstreamEndpoints(ECHO_KEY) == 3,
-                Duration.ofSeconds(5), "web sees 3 echo endpoints");
+        Await.until(Duration.ofSeconds(5), "web sees 3 echo endpoints", () -> web.upstreamEndpoints(ECHO_KEY) == 3);
 
         for (int i = 0; i < 60; i++) {
             assertEquals("try " + i, Wire.exchangeOnce(port, "try " + i), "connection " + i);
@@ -88,8 +88,8 @@ class BalancingAndFailoverTest extends MeshTestBase {
 
         long failedAt = System.nanoTime();
         Wire.agent(mesh.agent().httpAddr(), "PUT", "/v1/agent/check/fail/echo-3-ttl", null);
-        Wire.await(() -> web.upstreamEndpoints(ECHO_KEY) == 2,
-                Duration.ofSeconds(1), "echo-3 dropped within 1 s of its check failing");
+        Await.until(Duration.ofSeconds(1), "echo-3 dropped within 1 s of its check failing",
+                () -> web.upstreamEndpoints(ECHO_KEY) == 2);
         long ms = (System.nanoTime() - failedAt) / 1_000_000L;
         assertTrue(ms <= 1000, "took " + ms + " ms");
 

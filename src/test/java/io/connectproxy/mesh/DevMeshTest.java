@@ -1,8 +1,8 @@
 package io.connectproxy.mesh;
 
 import io.connectproxy.testsupport.Wire;
-import io.connectproxy.cli.DevMesh;
-import io.connectproxy.cli.DevMeshConfig;
+import io.connectproxy.devmesh.DevMesh;
+import io.connectproxy.devmesh.DevMeshConfig;
 import io.connectproxy.config.ConfigException;
 import io.connectproxy.testsupport.TestMesh;
 import io.vertx.core.json.JsonObject;

@@ -1,5 +1,7 @@
 package io.connectproxy.mesh;
 
+import io.connectproxy.testsupport.Await;
+
 import io.connectproxy.testsupport.Wire;
 import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.testsupport.EchoServer;
@@ -59,13 +61,13 @@ class LiveReconfigurationTest extends MeshTestBase {
                 long changed = System.nanoTime();
                 mesh.register(Wire.service("web", "web", appPort, sidecarPort, null,
                         new JsonArray().add(Wire.upstream("alpha", a)).add(Wire.upstream("alpha", b))));
-                Wire.await(() -> {
+                Await.until(Duration.ofSeconds(2), "b now leads to alpha", () -> {
                     try {
                         return Wire.exchangeOnce(b, "probe").equals("probe") && alpha.accepted() > alphaBefore;
                     } catch (java.io.IOException e) {
                         return false;
                     }
-                }, Duration.ofSeconds(2), "b now leads to alpha");
+                });
                 long changedMs = (System.nanoTime() - changed) / 1_000_000L;
                 int betaNow = beta.accepted();
                 for (int i = 0; i < 5; i++) {
@@ -82,7 +84,7 @@ class LiveReconfigurationTest extends MeshTestBase {
             long removed = System.nanoTime();
             mesh.register(Wire.service("web", "web", appPort, sidecarPort, null,
                     new JsonArray().add(Wire.upstream("alpha", a))));
-            long removedMs = Wire.await(() -> Wire.refused(b), Duration.ofSeconds(1), "b's port is closed");
+            long removedMs = Await.until(Duration.ofSeconds(1), "b's port is closed", () -> Wire.refused(b));
             assertEquals("fourth", Wire.exchangeOn(longLived, "fourth"));
             System.out.println("[figures] upstream removed -> port closed in "
                     + (System.nanoTime() - removed) / 1_000_000L + " ms (poll " + removedMs + " ms)");

@@ -2,7 +2,7 @@ package io.connectproxy.mesh;
 
 import io.connectproxy.testsupport.Wire;
 import io.connectproxy.testsupport.MeshTestBase;
-import io.connectproxy.cli.ProxyRuntime;
+import io.connectproxy.runtime.ProxyRuntime;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.TestMesh;
 import io.vertx.core.json.JsonArray;

@@ -1,7 +1,9 @@
 package io.connectproxy.mesh;
 
+import io.connectproxy.testsupport.Await;
+
 import io.connectproxy.testsupport.Wire;
-import io.connectproxy.cli.ProxyRuntime;
+import io.connectproxy.runtime.ProxyRuntime;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.TestMesh;
 import io.connectproxy.upstream.UpstreamListenerVerticle;
@@ -83,8 +85,8 @@ class NoHealthyInstanceTest {
         }
         long closeMs = (System.nanoTime() - start) / 1_000_000L;
         assertTrue(closeMs < 500, "closed promptly, took " + closeMs + " ms");
-        Wire.await(() -> logged.stream().anyMatch(m -> m.startsWith("WARNING") && m.contains("echo")
-                && m.contains("no healthy endpoint")), Duration.ofSeconds(2), "a logged reason, got " + logged);
+        Await.until(Duration.ofSeconds(2), "a logged reason, got " + logged, () -> logged.stream().anyMatch(m -> m.startsWith("WARNING") && m.contains("echo")
+                && m.contains("no healthy endpoint")));
         assertEquals(1.0, web.metrics().count("upstream_dial_failures_total", "upstream", "echo",
                 "reason", "no_endpoint"));
 

@@ -1,8 +1,10 @@
 package io.connectproxy.mesh;
 
+import io.connectproxy.testsupport.Await;
+
 import io.connectproxy.testsupport.Wire;
 import io.connectproxy.testsupport.MeshTestBase;
-import io.connectproxy.cli.ProxyRuntime;
+import io.connectproxy.runtime.ProxyRuntime;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.TestMesh;
 import io.vertx.core.json.JsonArray;
@@ -61,8 +63,8 @@ class SessionResumptionTest extends MeshTestBase {
         mesh.register(Wire.service("other", "other", TestMesh.freePort(), echoSidecarPort, null, new JsonArray()));
         mesh.register(Wire.service("web", "web", appPort, sidecarPort, null,
                 new JsonArray().add(Wire.upstream("other", port))));
-        Wire.await(() -> web.upstreamEndpoints("service/default/other") == 1, Duration.ofSeconds(2),
-                "web watches other");
+        Await.until(Duration.ofSeconds(2), "web watches other",
+                () -> web.upstreamEndpoints("service/default/other") == 1);
         int accepted = app.accepted();
         for (int i = 0; i < 4; i++) {
             try (Socket s = new Socket("127.0.0.1", port)) {

@@ -1,8 +1,10 @@
 package io.connectproxy.mesh;
 
+import io.connectproxy.testsupport.Await;
+
 import io.connectproxy.testsupport.Wire;
 import io.connectproxy.testsupport.MeshTestBase;
-import io.connectproxy.cli.ProxyRuntime;
+import io.connectproxy.runtime.ProxyRuntime;
 import io.connectproxy.devagent.DevCa;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.TestMesh;
@@ -52,8 +54,8 @@ class WrongIdentityInstanceTest extends MeshTestBase {
         mesh.register(Wire.service("web", "web", TestMesh.freePort(), TestMesh.freePort(), null,
                 new JsonArray().add(Wire.upstream("echo", port))));
         ProxyRuntime web = mesh.startSidecar("web");
-        Wire.await(() -> web.upstreamEndpoints("service/default/echo") == 2, Duration.ofSeconds(5),
-                "every web listener knows both echo instances");
+        Await.until(Duration.ofSeconds(5), "every web listener knows both echo instances",
+                () -> web.upstreamEndpoints("service/default/echo") == 2);
 
         for (int i = 0; i < 40; i++) {
             String text = "hello " + i;

@@ -74,17 +74,6 @@ public final class Wire {
     }
 
     /** Polls every 10 ms; returns the elapsed milliseconds when the condition held, fails otherwise. */
-    public static long await(BooleanSupplier condition, Duration within, String what) throws InterruptedException {
-        long start = System.nanoTime();
-        long deadline = start + within.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return (System.nanoTime() - start) / 1_000_000L;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("not within " + within + ": " + what);
-    }
 
     /** PUT or POST to the agent's HTTP API; returns the body, fails on a non-2xx status. */
     public static String agent(String httpAddr, String method, String path, String body) throws Exception {

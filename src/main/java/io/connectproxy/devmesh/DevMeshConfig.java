@@ -1,4 +1,4 @@
-package io.connectproxy.cli;
+package io.connectproxy.devmesh;
 
 import io.connectproxy.config.ConfigException;
 import io.connectproxy.devagent.DevAgentOptions;

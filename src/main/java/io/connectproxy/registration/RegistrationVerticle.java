@@ -1,5 +1,6 @@
-package io.connectproxy.admin;
+package io.connectproxy.registration;
 
+import io.connectproxy.admin.Readiness;
 import io.connectproxy.consul.AgentClient;
 import io.connectproxy.consul.AgentException;
 import io.connectproxy.consul.AgentSettings;

@@ -1,4 +1,8 @@
-package io.connectproxy.admin;
+package io.connectproxy.registration;
+
+import io.connectproxy.admin.Readiness;
+import io.connectproxy.testsupport.Http;
+import io.connectproxy.testsupport.Await;
 
 import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.config.LaunchConfigResolver;
@@ -41,23 +45,27 @@ class RegistrationVerticleTest extends MeshTestBase {
                 registration, readiness::get);
         String id = vertx.deployVerticle(verticle).await(10, TimeUnit.SECONDS);
 
-        AdminMeshTest.await(() -> Http.send("GET", agentUrl("/v1/agent/service/web-proxy-1"), null).status() == 200);
+        Await.until(Duration.ofSeconds(20), "Http.send(\"GET\", agentUrl(\"/v1/agent/service/web-proxy-1\"), null).status() == 200",
+                () -> Http.send("GET", agentUrl("/v1/agent/service/web-proxy-1"), null).status() == 200);
         JsonObject service = new JsonObject(Http.send("GET", agentUrl("/v1/agent/service/web-proxy-1"), null).body());
         assertEquals("connect-proxy", service.getString("Kind"));
         assertEquals(21555, service.getInteger("Port"));
         assertEquals("web", service.getJsonObject("Proxy").getString("DestinationServiceName"));
         assertEquals("db", service.getJsonObject("Proxy").getJsonArray("Upstreams").getJsonObject(0)
                 .getString("DestinationName"));
-        AdminMeshTest.await(() -> checkStatus("web-proxy-1-ttl").equals("critical"));
+        Await.until(Duration.ofSeconds(20), "checkStatus(\"web-proxy-1-ttl\").equals(\"critical\")",
+                () -> checkStatus("web-proxy-1-ttl").equals("critical"));
 
         readiness.set(Readiness.READY);
-        AdminMeshTest.await(() -> checkStatus("web-proxy-1-ttl").equals("passing"));
+        Await.until(Duration.ofSeconds(20), "checkStatus(\"web-proxy-1-ttl\").equals(\"passing\")",
+                () -> checkStatus("web-proxy-1-ttl").equals("passing"));
         // three TTLs: without heartbeats the agent would have turned it critical
         Thread.sleep(4500);
         assertEquals("passing", checkStatus("web-proxy-1-ttl"));
 
         readiness.set(Readiness.notReady("shutting down"));
-        AdminMeshTest.await(() -> checkStatus("web-proxy-1-ttl").equals("critical"));
+        Await.until(Duration.ofSeconds(20), "checkStatus(\"web-proxy-1-ttl\").equals(\"critical\")",
+                () -> checkStatus("web-proxy-1-ttl").equals("critical"));
 
         vertx.undeploy(id).await(10, TimeUnit.SECONDS);
         assertEquals(404, Http.send("GET", agentUrl("/v1/agent/service/web-proxy-1"), null).status());
@@ -71,7 +79,8 @@ class RegistrationVerticleTest extends MeshTestBase {
         RegistrationVerticle verticle = new RegistrationVerticle(AgentSettings.local(mesh.agent().httpAddr()),
                 new ProxyRegistration("api-proxy", config, ProxyRegistration.DEFAULT_TTL), () -> Readiness.READY);
         String id = vertx.deployVerticle(verticle).await(10, TimeUnit.SECONDS);
-        AdminMeshTest.await(() -> Http.send("GET", agentUrl("/v1/agent/service/api-proxy"), null).status() == 200);
+        Await.until(Duration.ofSeconds(20), "Http.send(\"GET\", agentUrl(\"/v1/agent/service/api-proxy\"), null).status() == 200",
+                () -> Http.send("GET", agentUrl("/v1/agent/service/api-proxy"), null).status() == 200);
 
         TestMesh.await(mesh.agent().stopListening());
         var undeployed = vertx.undeploy(id);

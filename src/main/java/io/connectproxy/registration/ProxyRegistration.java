@@ -1,4 +1,4 @@
-package io.connectproxy.admin;
+package io.connectproxy.registration;
 
 import io.connectproxy.config.ProxyConfig;
 import io.connectproxy.config.UpstreamConfig;

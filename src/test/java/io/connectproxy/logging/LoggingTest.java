@@ -1,4 +1,5 @@
-package io.connectproxy.cli;
+package io.connectproxy.logging;
+
 
 import io.connectproxy.config.LogLevel;
 import io.vertx.core.json.JsonObject;
@@ -60,7 +61,7 @@ class LoggingTest {
 
         Handler debug = Logging.handler(Level.FINE, false, out);
         String withStack = format(debug, out, r);
-        assertTrue(withStack.contains("\tat io.connectproxy.cli.LoggingTest"), withStack);
+        assertTrue(withStack.contains("\tat io.connectproxy.logging.LoggingTest"), withStack);
     }
 
     @Test

@@ -1,4 +1,6 @@
-package io.connectproxy.cli;
+package io.connectproxy.devmesh;
+
+import io.connectproxy.runtime.ProxyRuntime;
 
 import io.connectproxy.config.LaunchConfig;
 import io.connectproxy.config.LaunchConfigResolver;

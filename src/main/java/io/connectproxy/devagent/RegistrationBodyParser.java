@@ -12,11 +12,11 @@ import java.util.Locale;
  * snake_case) into a {@link ServiceDefinition}. Defaults that need the agent's state (sidecar ports, ids) are
  * filled later by {@link RegistrationPlanner}.
  */
-final class ServiceDefinitionParser {
+final class RegistrationBodyParser {
 
     private static final List<String> DEFAULT_MANAGED_COMMAND = List.of("consul", "connect", "proxy");
 
-    private ServiceDefinitionParser() {
+    private RegistrationBodyParser() {
     }
 
     static ServiceDefinition parse(JsonObject body) {

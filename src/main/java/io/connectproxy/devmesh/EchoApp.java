@@ -1,4 +1,4 @@
-package io.connectproxy.cli;
+package io.connectproxy.devmesh;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

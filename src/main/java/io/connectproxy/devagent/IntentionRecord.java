@@ -9,7 +9,7 @@ import java.util.Locale;
  * A service intention. {@code id} is empty for intentions made through the config-entry style endpoints
  * (PUT /v1/connect/intentions/exact), like Consul 1.9+; legacy POST /v1/connect/intentions gives one.
  */
-record Intention(String id, String sourceName, String destinationName, String action, String description,
+record IntentionRecord(String id, String sourceName, String destinationName, String action, String description,
                  JsonObject meta, Instant createdAt, Instant updatedAt, long createIndex, long modifyIndex) {
 
     static final String WILDCARD = "*";
@@ -39,8 +39,8 @@ record Intention(String id, String sourceName, String destinationName, String ac
             + precedence() + ", Action: " + action.toUpperCase(Locale.ROOT) + ")";
     }
 
-    Intention updated(String newAction, String newDescription, JsonObject newMeta, Instant at, long index) {
-        return new Intention(id, sourceName, destinationName, newAction, newDescription, newMeta, createdAt, at,
+    IntentionRecord updated(String newAction, String newDescription, JsonObject newMeta, Instant at, long index) {
+        return new IntentionRecord(id, sourceName, destinationName, newAction, newDescription, newMeta, createdAt, at,
             createIndex, index);
     }
 }

@@ -1,4 +1,4 @@
-package io.connectproxy.admin;
+package io.connectproxy.testsupport;
 
 import java.io.IOException;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package io.connectproxy.cli;
+package io.connectproxy.logging;
 
 import io.connectproxy.config.LogLevel;
 

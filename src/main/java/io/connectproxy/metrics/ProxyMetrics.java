@@ -1,4 +1,4 @@
-package io.connectproxy.admin;
+package io.connectproxy.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;

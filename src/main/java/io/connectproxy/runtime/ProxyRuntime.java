@@ -1,7 +1,7 @@
-package io.connectproxy.cli;
+package io.connectproxy.runtime;
 
 import io.connectproxy.admin.AdminVerticle;
-import io.connectproxy.admin.ProxyMetrics;
+import io.connectproxy.metrics.ProxyMetrics;
 import io.connectproxy.admin.Readiness;
 import io.connectproxy.admin.RunningConfig;
 import io.connectproxy.bus.Addresses;

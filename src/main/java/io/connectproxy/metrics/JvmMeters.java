@@ -1,4 +1,4 @@
-package io.connectproxy.admin;
+package io.connectproxy.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
