@@ -24,7 +24,7 @@ import java.util.logging.StreamHandler;
  * slf4j-jdk14 binding routes here, so their lines get the same format.
  */
 public final class Logging {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ISO_INSTANT.withZone(ZoneOffset.UTC);
+    private static final String OWN_PREFIX = "io.connectproxy.";
     static final String REDACTED = "<redacted>";
     /** Values never to be printed, whoever logs them (a library's error message may echo a header or URL). */
     private static final Set<String> SECRETS = new CopyOnWriteArraySet<>();
@@ -32,6 +32,7 @@ public final class Logging {
 
     /** System property that selects the LogManager; must be set before the first logger is created. */
     static final String MANAGER_PROPERTY = "java.util.logging.manager";
+    private static final String SLF4J_VERBOSITY = "slf4j.internal.verbosity";
 
     private Logging() {
     }
@@ -44,6 +45,17 @@ public final class Logging {
         if (System.getProperty(MANAGER_PROPERTY) == null) {
             System.setProperty(MANAGER_PROPERTY, ShutdownSafeLogManager.class.getName());
         }
+        // SLF4J writes its own reports straight to stderr ("SLF4J(W): A number (3) of logging calls during the
+        // initialization phase have been intercepted and are now being replayed"), which breaks one JSON object
+        // per line: initialise it here, on the main thread before any other thread logs (nothing to replay), and
+        // let through only its errors.
+        if (System.getProperty(SLF4J_VERBOSITY) == null) {
+            System.setProperty(SLF4J_VERBOSITY, "ERROR");
+        }
+        org.slf4j.LoggerFactory.getILoggerFactory();
+        // a thread that dies of an exception would otherwise print a raw stack trace to stderr
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> Logger.getLogger(Logging.class.getName())
+                .log(Level.SEVERE, "uncaught exception in thread " + thread.getName(), e));
     }
 
     /**
@@ -112,6 +124,8 @@ public final class Logging {
         Level libraries = level == LogLevel.TRACE ? jul : (jul.intValue() < Level.INFO.intValue() ? Level.INFO : jul);
         keep(Logger.getLogger("io.netty")).setLevel(libraries);
         keep(Logger.getLogger("io.vertx")).setLevel(libraries);
+        // the JDK's security events (every TLS certificate seen, at FINE) would flood -log-level debug
+        keep(Logger.getLogger("jdk.event.security")).setLevel(libraries);
         // Vert.x binds Netty's event-executor gauges once per event-loop group; Micrometer warns about the second
         // binding at every start. Harmless (the first one is kept): show it only at trace.
         keep(Logger.getLogger("io.micrometer.core.instrument.MeterRegistry"))
@@ -125,7 +139,7 @@ public final class Logging {
     }
 
     static Handler handler(Level level, boolean json, OutputStream out) {
-        Handler h = new LineHandler(out, json ? new JsonFormatter() : new TextFormatter(level));
+        Handler h = new LineHandler(out, json ? new JsonFormatter(level) : new TextFormatter(level));
         h.setLevel(level);
         return h;
     }
@@ -182,8 +196,15 @@ public final class Logging {
         }
     }
 
-    /** {@code 2026-11-22T14:19:47.123Z INFO  ConfigWatcherVerticle: message}; stack traces only at debug. */
+    /**
+     * Consul's own text format (hclog), so the proxy's lines read like the agent's beside them:
+     * {@code 2026-11-30T23:45:50.425Z [INFO]  proxy.inbound: rejected connection: peer=10.0.0.7:51234 reason=denied}.
+     * Fields come after the message as {@code key=value} (quoted when they hold spaces or quotes); an error is the
+     * {@code error} field, its stack trace follows on the next lines only at debug.
+     */
     static final class TextFormatter extends Formatter {
+        private static final DateTimeFormatter HCLOG_TIME =
+                DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
         private final boolean stackTraces;
 
         TextFormatter(Level level) {
@@ -193,46 +214,127 @@ public final class Logging {
         @Override
         public String format(LogRecord r) {
             StringBuilder sb = new StringBuilder(128);
-            sb.append(TIME.format(Instant.ofEpochMilli(r.getMillis()))).append(' ');
-            String level = levelName(r.getLevel());
-            sb.append(level).append(" ".repeat(Math.max(1, 6 - level.length())));
-            sb.append(shortName(r.getLoggerName())).append(": ");
+            sb.append(HCLOG_TIME.format(r.getInstant())).append(' ');
+            String level = "[" + levelName(r.getLevel()) + "]";
+            sb.append(level).append(" ".repeat(8 - level.length()));
+            sb.append(module(r.getLoggerName())).append(": ");
             sb.append(oneLine(scrub(formatMessage(r))));
+            LogFields fields = LogFields.of(r);
             Throwable t = r.getThrown();
+            if (fields != null || t != null) {
+                sb.append(':');
+            }
+            if (fields != null) {
+                for (var e : fields.entries()) {
+                    sb.append(' ').append(e.getKey()).append('=');
+                    textValue(sb, oneLine(scrub(String.valueOf(e.getValue()))));
+                }
+            }
             if (t != null) {
+                sb.append(" error=");
+                textValue(sb, oneLine(scrub(causeChain(t))));
                 if (stackTraces) {
                     sb.append(System.lineSeparator()).append(scrub(stackTrace(t)).stripTrailing());
-                } else {
-                    sb.append(" (").append(oneLine(scrub(causeChain(t)))).append(')');
                 }
             }
             return sb.append(System.lineSeparator()).toString();
         }
+
+        /** As hclog: bare when the value has no space, quote or equals sign, else a quoted string. */
+        private static void textValue(StringBuilder sb, String v) {
+            boolean bare = !v.isEmpty();
+            for (int i = 0; i < v.length() && bare; i++) {
+                char c = v.charAt(i);
+                bare = c > ' ' && c != '"' && c != '=';
+            }
+            if (bare) {
+                sb.append(v);
+            } else {
+                quote(sb, v);
+            }
+        }
     }
 
-    /** One JSON object per line: {@code {"time":…,"level":…,"logger":…,"thread":…,"message":…,"error":…}}. */
+    /**
+     * One JSON object per line with hclog's keys, which log shippers already map for Consul's own logs:
+     * {@code {"@timestamp":"…","@level":"info","@module":"proxy.inbound","@message":"…", <fields>, "error":"…"}};
+     * the stack trace as {@code "stacktrace"} only at debug, as in the text format.
+     */
     static final class JsonFormatter extends Formatter {
+        private static final DateTimeFormatter HCLOG_JSON_TIME =
+                DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX").withZone(ZoneOffset.UTC);
+        private static final Set<String> RESERVED = Set.of("@timestamp", "@level", "@module", "@message", "error",
+                "stacktrace");
+        private final boolean stackTraces;
+
+        JsonFormatter(Level level) {
+            this.stackTraces = level.intValue() <= Level.FINE.intValue();
+        }
+
         @Override
         public String format(LogRecord r) {
             StringBuilder sb = new StringBuilder(160);
-            sb.append("{\"time\":");
-            quote(sb, TIME.format(Instant.ofEpochMilli(r.getMillis())));
-            sb.append(",\"level\":");
-            quote(sb, levelName(r.getLevel()));
-            sb.append(",\"logger\":");
-            quote(sb, r.getLoggerName() == null ? "" : r.getLoggerName());
-            sb.append(",\"thread\":");
-            quote(sb, Thread.currentThread().getName());
-            sb.append(",\"message\":");
+            sb.append("{\"@timestamp\":");
+            quote(sb, HCLOG_JSON_TIME.format(r.getInstant()));
+            sb.append(",\"@level\":");
+            quote(sb, levelName(r.getLevel()).toLowerCase(java.util.Locale.ROOT));
+            sb.append(",\"@module\":");
+            quote(sb, module(r.getLoggerName()));
+            sb.append(",\"@message\":");
             quote(sb, scrub(formatMessage(r)));
+            LogFields fields = LogFields.of(r);
+            if (fields != null) {
+                for (var e : fields.entries()) {
+                    sb.append(',');
+                    // a field may not overwrite the line's own keys: a shipper would see two values for one key
+                    quote(sb, RESERVED.contains(e.getKey()) ? "field_" + e.getKey() : e.getKey());
+                    sb.append(':');
+                    jsonValue(sb, e.getValue());
+                }
+            }
             if (r.getThrown() != null) {
                 sb.append(",\"error\":");
                 quote(sb, scrub(causeChain(r.getThrown())));
-                sb.append(",\"stack\":");
-                quote(sb, scrub(stackTrace(r.getThrown())));
+                if (stackTraces) {
+                    sb.append(",\"stacktrace\":");
+                    quote(sb, scrub(stackTrace(r.getThrown())));
+                }
             }
             return sb.append('}').append('\n').toString();
         }
+
+        private static void jsonValue(StringBuilder sb, Object v) {
+            if (v instanceof Number n && Double.isFinite(n.doubleValue())) {
+                sb.append(n);
+            } else if (v instanceof Boolean b) {
+                sb.append(b);
+            } else {
+                quote(sb, scrub(String.valueOf(v)));
+            }
+        }
+    }
+
+    /**
+     * The hclog module of a logger: {@code proxy.<package>} for the proxy's own classes (the package is the
+     * component: inbound, upstream, identity, …), {@code netty} and {@code vertx} for those libraries, else the
+     * logger's name.
+     */
+    static String module(String logger) {
+        if (logger == null || logger.isEmpty()) {
+            return "proxy";
+        }
+        if (logger.startsWith(OWN_PREFIX)) {
+            String rest = logger.substring(OWN_PREFIX.length());
+            int dot = rest.indexOf('.');
+            return "proxy." + (dot < 0 ? rest : rest.substring(0, dot));
+        }
+        if (logger.startsWith("io.netty.")) {
+            return "netty";
+        }
+        if (logger.startsWith("io.vertx.")) {
+            return "vertx";
+        }
+        return logger;
     }
 
     /** JSON string escaping (RFC 8259), including the control characters a message may carry. */
@@ -258,14 +360,6 @@ public final class Logging {
             }
         }
         sb.append('"');
-    }
-
-    private static String shortName(String logger) {
-        if (logger == null || logger.isEmpty()) {
-            return "root";
-        }
-        int dot = logger.lastIndexOf('.');
-        return dot >= 0 ? logger.substring(dot + 1) : logger;
     }
 
     /** Newlines inside a message would break one-line-per-event; show them escaped. */

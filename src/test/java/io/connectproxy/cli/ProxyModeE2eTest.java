@@ -92,26 +92,44 @@ class ProxyModeE2eTest {
     }
 
     @Test
-    void aValidConfigFileIsLoadedAndLoggedAsJsonAndShutdownIsLogged() throws Exception {
+    void aValidConfigFileIsLoadedAndEveryLineIsJsonUntilShutdown() throws Exception {
         Path conf = dir.resolve("web.json");
         Files.writeString(conf, "{\"service\":{\"name\":\"web\",\"port\":8080},\"admin\":{\"bind\":\"off\"},"
-                + "\"log\":{\"json\":true}}");
-        // a file, not a pipe: Process.destroy() closes our end of the pipes, losing what the shutdown hook logs
+                + "\"log\":{\"json\":true,\"level\":\"debug\"}}");
+        // files, not pipes: Process.destroy() closes our end of the pipes, losing what the shutdown hook logs
         Path errFile = dir.resolve("stderr.log");
-        Process p = java("-conf", conf.toString()).redirectError(errFile.toFile()).start();
+        Path outFile = dir.resolve("stdout.log");
+        Process p = java("-conf", conf.toString()).redirectError(errFile.toFile()).redirectOutput(outFile.toFile())
+                .start();
         try {
             String line = awaitLine(errFile, "config loaded");
             io.vertx.core.json.JsonObject json = new io.vertx.core.json.JsonObject(line);
-            assertEquals("INFO", json.getString("level"));
-            assertTrue(json.getString("message").startsWith("config loaded from file:" + conf), line);
+            assertEquals("info", json.getString("@level"), line);
+            assertEquals("proxy.config", json.getString("@module"), line);
+            assertTrue(json.getString("@message").startsWith("config loaded from file:" + conf), line);
         } finally {
             p.destroy();
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "SIGTERM did not stop the proxy");
         }
         // logged from the shutdown hook: JUL's own hook must not have removed the handler by then
         List<String> lines = Files.readAllLines(errFile);
-        assertTrue(lines.stream().anyMatch(l -> l.contains("\"message\":\"stopped\"")),
+        assertTrue(lines.stream().anyMatch(l -> l.contains("\"@message\":\"stopped\"")),
                 "exit " + p.exitValue() + ": " + lines);
+        // a log shipper reads both streams line by line: nothing else may slip in (SLF4J's own reports, raw
+        // stack traces, JVM warnings), even at debug
+        List<String> all = new java.util.ArrayList<>(lines);
+        all.addAll(Files.readAllLines(outFile));
+        for (String l : all) {
+            io.vertx.core.json.JsonObject o;
+            try {
+                o = new io.vertx.core.json.JsonObject(l);
+            } catch (RuntimeException e) {
+                throw new AssertionError("not one JSON object: " + l + "\nin:\n" + String.join("\n", all));
+            }
+            for (String key : List.of("@timestamp", "@level", "@module", "@message")) {
+                assertTrue(o.containsKey(key), "no " + key + " in " + l);
+            }
+        }
     }
 
     private static String awaitLine(Path file, String part) throws Exception {

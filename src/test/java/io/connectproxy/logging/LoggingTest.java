@@ -40,13 +40,16 @@ class LoggingTest {
         assertTrue(line.endsWith("\n"));
         assertEquals(1, line.split("\n", -1).length - 1, "exactly one line: " + line);
         JsonObject json = new JsonObject(line);
-        assertEquals(nasty, json.getString("message"));
-        assertEquals("WARN", json.getString("level"));
-        assertEquals("io.connectproxy.config.ConfigWatcherVerticle", json.getString("logger"));
+        assertEquals(nasty, json.getString("@message"));
+        assertEquals("warn", json.getString("@level"));
+        assertEquals("proxy.config", json.getString("@module"));
         assertEquals("java.lang.IllegalStateException: boom \"x\"; caused by java.lang.RuntimeException: root",
                 json.getString("error"));
-        assertTrue(json.getString("stack").contains("LoggingTest"));
-        assertTrue(json.getString("time").endsWith("Z"));
+        assertFalse(json.containsKey("stacktrace"), "stack traces only at debug: " + line);
+        assertTrue(json.getString("@timestamp").matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z"), line);
+
+        String debug = format(Logging.handler(Level.FINE, true, out), out, r);
+        assertTrue(new JsonObject(debug).getString("stacktrace").contains("LoggingTest"), debug);
     }
 
     @Test
@@ -56,8 +59,8 @@ class LoggingTest {
         LogRecord r = record(Level.SEVERE, "two\nlines");
         r.setThrown(new IllegalStateException("boom"));
         String line = format(h, out, r);
-        assertTrue(line.matches("\\d{4}-\\d\\d-\\d\\dT[^ ]+Z ERROR ConfigWatcherVerticle: two\\\\nlines "
-                + "\\(java.lang.IllegalStateException: boom\\)\\R"), line);
+        assertTrue(line.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z \\[ERROR\\] proxy.config: "
+                + "two\\\\nlines: error=\"java.lang.IllegalStateException: boom\"\\R"), line);
 
         Handler debug = Logging.handler(Level.FINE, false, out);
         String withStack = format(debug, out, r);
@@ -83,6 +86,37 @@ class LoggingTest {
         Handler h = Logging.handler(Level.INFO, true, out);
         LogRecord r = record(Level.INFO, "listening on {0}");
         r.setParameters(new Object[] {"127.0.0.1:21000"});
-        assertEquals("listening on 127.0.0.1:21000", new JsonObject(format(h, out, r)).getString("message"));
+        assertEquals("listening on 127.0.0.1:21000", new JsonObject(format(h, out, r)).getString("@message"));
+    }
+
+    @Test
+    void fieldsAreKeyValuePairsInTextAndKeysInJson() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        LogRecord r = record(Level.INFO, "rejected connection");
+        r.setLoggerName("io.connectproxy.inbound.InboundAcceptorVerticle");
+        r.setParameters(new Object[] {LogFields.of("peer", "10.0.0.7:51234", "spiffe_id",
+                "spiffe://x.consul/ns/default/dc/dc1/svc/web", "reason", "two words", "bytes", 42L, "absent", null,
+                "@message", "cannot overwrite")});
+        String text = format(Logging.handler(Level.INFO, false, out), out, r);
+        assertTrue(text.matches("\\S+ \\[INFO\\]  proxy.inbound: rejected connection: peer=10.0.0.7:51234 "
+                + "spiffe_id=spiffe://x.consul/ns/default/dc/dc1/svc/web reason=\"two words\" bytes=42 "
+                + "@message=\"cannot overwrite\"\\R"), text);
+
+        JsonObject json = new JsonObject(format(Logging.handler(Level.INFO, true, out), out, r));
+        assertEquals("rejected connection", json.getString("@message"), json.encode());
+        assertEquals("10.0.0.7:51234", json.getString("peer"), json.encode());
+        assertEquals("two words", json.getString("reason"), json.encode());
+        assertEquals(42L, json.getLong("bytes"), json.encode());
+        assertFalse(json.containsKey("absent"), json.encode());
+        assertEquals("cannot overwrite", json.getString("field_@message"), json.encode());
+    }
+
+    @Test
+    void modulesNameTheComponentLikeConsulsLogs() {
+        assertEquals("proxy.inbound", Logging.module("io.connectproxy.inbound.InboundAcceptorVerticle"));
+        assertEquals("proxy.consul", Logging.module("io.connectproxy.consul.wire.WireReader"));
+        assertEquals("netty", Logging.module("io.netty.handler.ssl.SslHandler"));
+        assertEquals("vertx", Logging.module("io.vertx.core.impl.ContextImpl"));
+        assertEquals("jdk.event.security", Logging.module("jdk.event.security"));
     }
 }
