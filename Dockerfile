@@ -10,7 +10,7 @@ WORKDIR /src
 COPY pom.xml .
 RUN mvn -B -q dependency:go-offline
 COPY src ./src
-# the tests need the shared Consul fixtures beside the checkout; CI runs them (mvn -B verify), the image does not
+# CI runs the tests (mvn -B verify, which needs loopback sockets and spawns JVMs); the image build only packages
 RUN mvn -B -q -DskipTests package
 
 # ---- runtime stage: a JRE, a non-root user, the jar at a fixed path ------------------------------------------
@@ -38,8 +38,10 @@ ENV CONSUL_HTTP_ADDR=127.0.0.1:8500 \
 
 USER 10001:10001
 # 21000: the public mTLS listener Consul assigns to the first sidecar; 19100: admin (/ready /metrics), loopback
-# unless CONNECT_ADMIN_BIND says otherwise
+# unless CONNECT_ADMIN_BIND or -admin-bind says otherwise
 EXPOSE 21000 19100
+# /ready on the admin address the proxy was started with (its command line's -admin-bind, which the entrypoint
+# builds from CONNECT_ADMIN_BIND and any -admin-bind given to docker run); -admin-bind off passes, saying so
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["/opt/connect-proxy/healthcheck.sh"]
 # exec'd by the script, java is PID 1 and gets SIGTERM from docker stop: it drains (3 s grace + 5 s drain by
 # default, inside docker stop's 10 s) and exits 0

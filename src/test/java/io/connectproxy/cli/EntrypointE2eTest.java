@@ -218,15 +218,19 @@ class EntrypointE2eTest extends MeshTestBase {
         assertEquals(1, run(List.of("bash", script("healthcheck.sh").toString()), env).exit());
 
         TestMesh.await(mesh.agent().stopListening()); // no identity yet: the proxy runs but is not ready
+        // the admin address as a flag after the image name, as `docker run IMAGE -admin-bind …` gives it: the
+        // environment's (the image's default) comes first on the command line and loses
         ProcessBuilder pb = new ProcessBuilder("sh", script("entrypoint.sh").toString(), "-service", "web",
                 "-listen", "127.0.0.1:" + TestMesh.freePort(), "-service-addr", "127.0.0.1:" + app.port(),
-                "-http-addr", mesh.agent().httpAddr());
+                "-http-addr", mesh.agent().httpAddr(), "-admin-bind", "127.0.0.1:" + admin);
         pb.environment().keySet().removeIf(k -> k.startsWith("CONSUL_") || k.startsWith("CONNECT_"));
-        pb.environment().putAll(env);
+        pb.environment().put("CONNECT_ADMIN_BIND", "127.0.0.1:" + TestMesh.freePort());
         pb.environment().put("CONNECT_PROXY_JAR", FatJarProcess.jar().toAbsolutePath().toString());
         pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
         Path log = dir.resolve("proxy.log");
         Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        // the healthcheck reads the proxy's own command line (PID 1 in a container; here the exec'd JVM)
+        env = Map.of("CONNECT_PROXY_PID", String.valueOf(p.pid()));
         try {
             Await.until(Duration.ofSeconds(30), "no admin",
                     () -> Files.exists(log) && read(log).contains("admin listening"));
@@ -243,6 +247,22 @@ class EntrypointE2eTest extends MeshTestBase {
             p.destroy();
             assertTrue(p.waitFor(20, TimeUnit.SECONDS));
             assertEquals(0, p.exitValue(), read(log));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void healthcheckPassesWithTheAdminEndpointTurnedOffAndSaysWhy() throws Exception {
+        // a stand-in process whose command line carries the flags, as the proxy's JVM would
+        Process p = new ProcessBuilder("bash", "-c", "sleep 20; exit 0", "java", "-jar", "proxy-fat.jar", "-admin-bind",
+                "127.0.0.1:1", "-admin-bind=off").start();
+        try {
+            Run r = run(List.of("bash", script("healthcheck.sh").toString()),
+                    Map.of("CONNECT_PROXY_PID", String.valueOf(p.pid()), "CONNECT_ADMIN_BIND", "127.0.0.1:1"));
+            assertEquals(0, r.exit(), r.out() + r.err());
+            assertTrue(r.out().contains("admin endpoint off"), r.out());
         } finally {
             p.destroyForcibly();
         }
