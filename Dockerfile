@@ -23,7 +23,12 @@ RUN groupadd --system --gid 10001 connect-proxy \
 COPY --from=build /src/target/proxy-fat.jar /opt/connect-proxy/proxy-fat.jar
 COPY docker/entrypoint.sh docker/healthcheck.sh docker/aot-train.sh docker/stop-pid.sh conf/aot-training.json \
      /opt/connect-proxy/
-RUN chmod 0755 /opt/connect-proxy/entrypoint.sh /opt/connect-proxy/healthcheck.sh /opt/connect-proxy/aot-train.sh
+# the launcher and the JVM flags the product ships: the entrypoint starts the JVM through them
+COPY bin/connect-proxy /opt/connect-proxy/bin/connect-proxy
+COPY conf/jvm.options /opt/connect-proxy/conf/jvm.options
+RUN chmod 0755 /opt/connect-proxy/entrypoint.sh /opt/connect-proxy/healthcheck.sh /opt/connect-proxy/aot-train.sh \
+        /opt/connect-proxy/bin/connect-proxy \
+    && ln -s /opt/connect-proxy/bin/connect-proxy /usr/local/bin/connect-proxy
 # The AOT cache: one training run of a real sidecar against the embedded dev agent (loopback, fixed ports, ~20 s),
 # with the entrypoint's JVM flags, on this image's JVM and jar, the only ones it is valid for. The entrypoint
 # uses it while the jar's size and time match the stamp written beside it.

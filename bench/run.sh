@@ -13,7 +13,8 @@
 #                docker/aot-train.sh when stale
 # --no-warmup    skip the unrecorded warm-up round of the proxied path that precedes repeat 1
 # --repeats R    repeats of every measurement (default 3)
-# --jvm-flags    JVM flags for the two sidecars (default: bench/jvm.flags)
+# --jvm-flags    JVM flags for the two sidecars instead of the shipped conf/jvm.options (the sidecars are started by
+#                bin/connect-proxy, the launcher users run, either way)
 # --direct-only  skip the sidecars (checks the load generator itself)
 # --no-record    print the table but do not append it to bench/RESULTS.md
 # --label TEXT   a note printed with the table (e.g. what is being compared)
@@ -27,7 +28,7 @@ set -euo pipefail
 ORIG_CMD="bench/run.sh$(printf ' %q' "$@")"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-cd "$ROOT"  # relative paths in bench/jvm.flags (a CDS archive) are relative to the checkout
+cd "$ROOT"  # relative paths in --jvm-flags (a CDS archive) are relative to the checkout
 JAR="$ROOT/target/proxy-fat.jar"
 READY_REGEX="${READY_REGEX:-ready: }"
 SIDECAR_ARGS="${SIDECAR_ARGS:-}"
@@ -70,7 +71,8 @@ done
 if [ "$JVM_FLAGS_SET" = 1 ]; then
     JVM_FLAGS="$JVM_FLAGS_OVERRIDE"
 else
-    JVM_FLAGS="$(grep -v '^[[:space:]]*#' "$HERE/jvm.flags" 2>/dev/null | grep -v '^[[:space:]]*$' | head -1 || true)"
+    # what bin/connect-proxy starts the JVM with, spelled out for the record and for the AOT training
+    JVM_FLAGS="$(sed -e 's/#.*//' "$ROOT/conf/jvm.options" | tr '\n' ' ' | tr -s ' ' | sed 's/^ //; s/ $//')"
 fi
 if [ "$AOT" = 1 ]; then
     if [ -z "$SIDECAR_JAVA" ]; then
@@ -184,8 +186,11 @@ start_sidecar() {  # service, log file, admin port
     : > "$2"
     STARTED_US="$(now_us)"
     # shellcheck disable=SC2086 # JVM_FLAGS and SIDECAR_ARGS are word lists
-    CONSUL_HTTP_ADDR="127.0.0.1:$AGENT_PORT" "$SIDECAR_JAVA" $JVM_FLAGS $jfr -jar "$JAR" -sidecar-for "$1" \
-        -admin-bind "127.0.0.1:$3" $SIDECAR_ARGS \
+    # through the launcher users run (bin/connect-proxy), with exactly JVM_FLAGS as its flags file
+    printf '%s\n' "$JVM_FLAGS $jfr" > "$WORK/jvm.options"
+    CONSUL_HTTP_ADDR="127.0.0.1:$AGENT_PORT" JAVA="$SIDECAR_JAVA" CONNECT_PROXY_JAR="$JAR" \
+        CONNECT_PROXY_JVM_OPTIONS="$WORK/jvm.options" JAVA_OPTS="" CONNECT_PROXY_OPTS="" \
+        "$ROOT/bin/connect-proxy" -sidecar-for "$1" -admin-bind "127.0.0.1:$3" $SIDECAR_ARGS \
         > "$2" 2>&1 &
     STARTED_PID=$!
 }

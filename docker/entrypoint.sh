@@ -15,9 +15,21 @@ set -eu
 
 JAR="${CONNECT_PROXY_JAR:-/opt/connect-proxy/proxy-fat.jar}"
 JAVA="${JAVA:-java}"
-# Chosen by measurement (bench/JVM.md); kept equal to bench/jvm.flags (a test checks it): a small serial-GC heap,
-# native heap trimmed when idle, and no PBKDF2 rounds on the in-memory PKCS#12 store Vert.x builds from PEM.
-JVM_FLAGS="-XX:+UseSerialGC -Xms16m -Xmx64m -XX:TrimNativeHeapInterval=5000 -Dkeystore.pkcs12.keyPbeIterationCount=1"
+# The JVM is started by the product's launcher (bin/connect-proxy: the shipped JVM flags from conf/jvm.options,
+# then JAVA_OPTS, then CONNECT_PROXY_OPTS), as everywhere else: what runs in the image is what the benchmark
+# measures. In the image it sits in /opt/connect-proxy/bin, in a checkout beside docker/.
+HERE="$(cd "$(dirname "$0")" && pwd)"
+LAUNCHER="${CONNECT_PROXY_LAUNCHER:-}"
+if [ -z "$LAUNCHER" ]; then
+    for candidate in "$HERE/bin/connect-proxy" "$HERE/../bin/connect-proxy"; do
+        if [ -f "$candidate" ]; then
+            LAUNCHER="$candidate"
+            break
+        fi
+    done
+fi
+[ -n "$LAUNCHER" ] || { echo "connect-proxy entrypoint: bin/connect-proxy not found beside $HERE" >&2; exit 2; }
+JVM_OPTIONS="$(cd "$(dirname "$LAUNCHER")/.." && pwd)/conf/jvm.options"
 # The image's AOT cache (JDK 25+, built by `aot-train` in the Dockerfile): classes come loaded and linked, which
 # roughly halves the time to ready. It is only valid for the jar it was trained with, and the JVM does not check
 # that reliably (JDK 25.0.3 took a cache trained on another jar without a word), so aot-train.sh writes the jar's
@@ -44,11 +56,13 @@ fi
 if [ "$#" -gt 0 ]; then
     case "$1" in
         envoy|dev)
-            # shellcheck disable=SC2086 # JVM_FLAGS and JAVA_OPTS are lists of words on purpose
-            exec "$JAVA" $JVM_FLAGS $AOT_FLAGS ${JAVA_OPTS:-} -jar "$JAR" "$@"
+            JAVA="$JAVA" CONNECT_PROXY_JAR="$JAR" CONNECT_PROXY_OPTS="$AOT_FLAGS ${CONNECT_PROXY_OPTS:-}" \
+                exec sh "$LAUNCHER" "$@"
             ;;
         aot-train)
             shift
+            # the launcher's flags, spelled out for the training JVMs aot-train.sh starts itself
+            JVM_FLAGS="$(sed -e 's/#.*//' "$JVM_OPTIONS" | tr '\n' ' ')"
             JAVA="$JAVA" CONNECT_PROXY_JAR="$JAR" JVM_FLAGS="$JVM_FLAGS $JDK25_FLAGS ${JAVA_OPTS:-}" \
                 exec bash "$(dirname "$0")/aot-train.sh" "$@"
             ;;
@@ -69,5 +83,4 @@ set -- \
 if [ "${CONNECT_LOG_JSON:-false}" = "true" ]; then
     set -- -log-json "$@"
 fi
-# shellcheck disable=SC2086
-exec "$JAVA" $JVM_FLAGS $AOT_FLAGS ${JAVA_OPTS:-} -jar "$JAR" "$@"
+JAVA="$JAVA" CONNECT_PROXY_JAR="$JAR" CONNECT_PROXY_OPTS="$AOT_FLAGS ${CONNECT_PROXY_OPTS:-}" exec sh "$LAUNCHER" "$@"

@@ -61,12 +61,13 @@ public final class DevMode implements Mode {
                 out.print(USAGE);
                 return 0;
             }
+            // the agent alone logs like the rest of the product too (it used JUL's two-line default format)
+            Logging.configure(logLevel(flags), flags.bool("log-json"));
             if (flags.has("conf")) {
                 if (flags.has("services")) {
                     throw new ConfigException("-services", "cannot be combined with -conf (put the services in it)");
                 }
                 DevMeshConfig mesh = meshConfig(flags);
-                Logging.configure(logLevel(flags), flags.bool("log-json"));
                 return runMesh(mesh, out, err);
             }
             config = toConfig(flags);
