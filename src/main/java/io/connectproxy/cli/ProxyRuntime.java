@@ -268,7 +268,7 @@ public final class ProxyRuntime {
     }
 
     private Future<Void> startDataPlane(Vertx vertx, LaunchConfig launch, ProxyConfig config) {
-        AgentClient agent = AgentClient.create(vertx, launch.agent());
+        AgentClient agent = AgentClient.create(vertx, launch.agent(), timing.agentRequestTimeout());
         TlsEngine engine = TlsEngine.preferred();
         TlsEngine inboundEngine = TlsEngine.forPublicListener(config.proxyConfig().getString("tls_engine"));
         upstreamEngine = engine;
