@@ -26,10 +26,10 @@ public final class AgentOutageLog implements Shareable {
     private final LongSupplier clock;
     private boolean down;
     private long downSinceNanos;
-    private long lastWarnNanos;
+    private long lastRecoveredNanos;
     private long lastReminderNanos;
     private long failedCalls;
-    private boolean warnedOnce;
+    private boolean recoveredOnce;
 
     AgentOutageLog(String address, LongSupplier nanoClock) {
         this.address = address;
@@ -60,12 +60,10 @@ public final class AgentOutageLog implements Shareable {
             failedCalls = 1;
             String line = "Consul agent at " + address + " is not answering (" + cause.getMessage()
                     + "); retrying with backoff, keeping the last good config, identity and endpoints";
-            if (warnedOnce && now - lastWarnNanos < TimeUnit.MILLISECONDS.toNanos(REMINDER_INTERVAL_MS)) {
+            if (recoveredOnce && now - lastRecoveredNanos < TimeUnit.MILLISECONDS.toNanos(REMINDER_INTERVAL_MS)) {
                 LOG.info(line + " (again within a minute)");
             } else {
                 LOG.warning(line);
-                lastWarnNanos = now;
-                warnedOnce = true;
             }
         } else if (now - lastReminderNanos >= TimeUnit.MILLISECONDS.toNanos(REMINDER_INTERVAL_MS)) {
             lastReminderNanos = now;
@@ -77,14 +75,19 @@ public final class AgentOutageLog implements Shareable {
 
     /** A call got an answer (any status that is not an outage). */
     void answered() {
+        long millis;
+        long calls;
         synchronized (this) {
             if (!down) {
                 return;
             }
             down = false;
+            long now = clock.getAsLong();
+            recoveredOnce = true;
+            lastRecoveredNanos = now;
+            millis = TimeUnit.NANOSECONDS.toMillis(now - downSinceNanos);
+            calls = failedCalls;
         }
-        long millis = TimeUnit.NANOSECONDS.toMillis(clock.getAsLong() - downSinceNanos);
-        long calls = failedCalls;
         LOG.info(() -> "Consul agent at " + address + " answering again after " + millis + " ms (" + calls
                 + " failed calls)");
     }
