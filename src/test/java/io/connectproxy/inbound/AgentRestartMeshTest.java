@@ -11,8 +11,9 @@ import io.connectproxy.testsupport.TestMesh;
 import io.connectproxy.testsupport.Wire;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import javax.net.ssl.SSLSocket;
 import java.io.IOException;
@@ -45,9 +46,14 @@ class AgentRestartMeshTest extends MeshTestBase {
                 "http-addr", mesh.agent().httpAddr(), "admin-bind", "off"), List.of(), Map.of()), PRODUCTION);
     }
 
-    @Test
-    @Timeout(value = 90, unit = TimeUnit.SECONDS)
-    void meshServesNewConnectionsAndNewCaPeersSoonAfterTheAgentRestarts() throws Exception {
+    /**
+     * @param downSeconds how long the agent stays away before it comes back: a quick restart, and one long enough
+     *                    for the backoff to reach its cap (which bounds how late the proxy notices the agent is back)
+     */
+    @ParameterizedTest(name = "agent down for {0} s")
+    @ValueSource(ints = {0, 15})
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void meshServesNewConnectionsAndNewCaPeersSoonAfterTheAgentRestarts(int downSeconds) throws Exception {
         EchoServer echo = TestMesh.await(EchoServer.start(vertx));
         int upstreamPort = TestMesh.freePort();
         mesh.registerWithSidecar("echo", echo.port(), new JsonArray());
@@ -59,6 +65,8 @@ class AgentRestartMeshTest extends MeshTestBase {
         String oldTrustDomain = mesh.agent().trustDomain();
         assertEquals(oldTrustDomain, webSidecar.identity().trustDomain());
 
+        TestMesh.await(mesh.agent().stopListening());
+        Thread.sleep(TimeUnit.SECONDS.toMillis(downSeconds));
         TestMesh.await(mesh.agent().restart());
         long back = System.nanoTime();
         String newTrustDomain = mesh.agent().trustDomain();
@@ -74,8 +82,8 @@ class AgentRestartMeshTest extends MeshTestBase {
                 Duration.ofSeconds(60), "both sidecars on the new CA, a new connection through web's upstream"
                         + " echoed and a peer of the new CA accepted by echo's sidecar");
         long sinceBackMs = (System.nanoTime() - back) / 1_000_000;
-        LOG.info(() -> "agent restart: mesh on the new CA, serving new connections and accepting its peers "
-                + sinceBackMs + " ms after the agent was back");
+        LOG.info(() -> "agent restart after " + downSeconds + " s down: mesh on the new CA, serving new connections"
+                + " and accepting its peers " + sinceBackMs + " ms after the agent was back");
         assertTrue(sinceBackMs <= RECOVERY_LIMIT.toMillis(), "mesh recovered after " + sinceBackMs + " ms, limit "
                 + RECOVERY_LIMIT.toMillis() + " ms");
         assertEquals("after", Wire.exchangeOnce(upstreamPort, "after"), "a new connection through the mesh");
