@@ -65,7 +65,9 @@ final class AgentWaitLog {
         boolean newKind = !kind.equals(lastKind);
         if (newKind || now - lastLoggedAt >= intervalNanos) {
             String line = newKind ? message : message + " [" + failures + " attempts so far]";
-            LOG.log(newKind ? Level.WARNING : Level.INFO, line);
+            // an unreachable agent is already a WARN from the agent client's outage log, once for all readers
+            boolean warn = newKind && !kind.equals("unreachable");
+            LOG.log(warn ? Level.WARNING : Level.INFO, line);
             lastKind = kind;
             lastLoggedAt = now;
             return line;

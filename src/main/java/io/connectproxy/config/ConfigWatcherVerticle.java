@@ -42,9 +42,23 @@ public final class ConfigWatcherVerticle extends VerticleBase {
      * @param scanPeriodMs       how often a -conf file is re-read
      * @param waitingLogInterval how often "still waiting for the agent" is repeated
      */
-    public record Timing(Duration blockingWait, Backoff backoff, long scanPeriodMs, Duration waitingLogInterval) {
+    /**
+     * @param agentRequestTimeout the overall deadline of one non-blocking agent call (blocking queries get their
+     *                            wait on top), see {@link AgentClient#create(io.vertx.core.Vertx, AgentSettings,
+     *                            Duration)}
+     */
+    public record Timing(Duration blockingWait, Backoff backoff, long scanPeriodMs, Duration waitingLogInterval,
+                         Duration agentRequestTimeout) {
         public static final Timing DEFAULT = new Timing(Duration.ofMinutes(5), Backoff.DEFAULT, 1_000,
                 Duration.ofSeconds(30));
+
+        public Timing(Duration blockingWait, Backoff backoff, long scanPeriodMs, Duration waitingLogInterval) {
+            this(blockingWait, backoff, scanPeriodMs, waitingLogInterval, AgentClient.DEFAULT_TIMEOUT);
+        }
+
+        public Timing withAgentRequestTimeout(Duration timeout) {
+            return new Timing(blockingWait, backoff, scanPeriodMs, waitingLogInterval, timeout);
+        }
     }
 
     private final LaunchConfig launch;
@@ -118,7 +132,7 @@ public final class ConfigWatcherVerticle extends VerticleBase {
                 return fileWatch.start();
             }
             case SIDECAR_FOR -> {
-                client = AgentClient.create(vertx, launch.agent());
+                client = AgentClient.create(vertx, launch.agent(), timing.agentRequestTimeout());
                 AgentWaitLog waitLog = waitLog("services list");
                 SidecarLocator locator = new SidecarLocator(vertx, client, source.id(), timing.backoff(), waitLog);
                 stoppers.add(locator::stop);
@@ -126,13 +140,13 @@ public final class ConfigWatcherVerticle extends VerticleBase {
                 return Future.succeededFuture();
             }
             case PROXY_ID -> {
-                client = AgentClient.create(vertx, launch.agent());
+                client = AgentClient.create(vertx, launch.agent(), timing.agentRequestTimeout());
                 watchRegistration(source.id());
                 return Future.succeededFuture();
             }
             case MANAGED_PROXY -> {
                 AgentSettings settings = launch.agent().withToken(source.token());
-                client = AgentClient.create(vertx, settings);
+                client = AgentClient.create(vertx, settings, timing.agentRequestTimeout());
                 String id = source.id();
                 AgentWaitLog waitLog = waitLog("managed proxy config " + id);
                 watch("managed proxy config " + id, q -> client.managedProxyConfig(id, q), waitLog,

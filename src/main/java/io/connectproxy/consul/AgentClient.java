@@ -19,10 +19,13 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpRequest;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
+import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.RequestOptions;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
@@ -41,37 +45,53 @@ import java.util.function.Function;
 public final class AgentClient {
     /** Non-blocking calls: long enough for a loaded agent, short enough that a hung agent is noticed. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
-    /** Extra time over wait + wait/16 jitter before a blocking request is given up. */
-    private static final Duration BLOCKING_MARGIN = Duration.ofSeconds(5);
     private static final String TOKEN_HEADER = "X-Consul-Token";
 
-    private final WebClient client;
+    private final Vertx vertx;
+    private final HttpClientAgent client;
     private final AgentAddress address;
     private final AgentSettings settings;
+    private final Duration requestTimeout;
+    private final AgentOutageLog outages;
 
-    private AgentClient(WebClient client, AgentAddress address, AgentSettings settings) {
+    private AgentClient(Vertx vertx, HttpClientAgent client, AgentAddress address, AgentSettings settings,
+                        Duration requestTimeout) {
+        this.vertx = vertx;
         this.client = client;
         this.address = address;
         this.settings = settings;
+        this.requestTimeout = requestTimeout;
+        this.outages = AgentOutageLog.of(vertx, address.toString());
     }
 
     /**
      * @throws IllegalArgumentException when the address or TLS files are unusable, naming the setting
      */
     public static AgentClient create(Vertx vertx, AgentSettings settings) {
+        return create(vertx, settings, DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * @param requestTimeout the overall deadline of a non-blocking call (first byte out to last byte in); a
+     *                       blocking query gets its wait plus wait/16 plus this
+     * @throws IllegalArgumentException when the address or TLS files are unusable, naming the setting
+     */
+    public static AgentClient create(Vertx vertx, AgentSettings settings, Duration requestTimeout) {
+        if (requestTimeout.isZero() || requestTimeout.isNegative()) {
+            throw new IllegalArgumentException("agent request timeout must be positive, got " + requestTimeout);
+        }
         String raw = settings.httpAddr() == null ? AgentSettings.DEFAULT_HTTP_ADDR : settings.httpAddr();
         AgentAddress address = AgentAddress.parse(raw, settings.ssl(), "http_addr");
-        WebClientOptions options = new WebClientOptions()
-                .setUserAgentEnabled(true)
-                .setUserAgent("connect-proxy")
+        HttpClientOptions options = new HttpClientOptions()
                 .setKeepAlive(true)
-                .setConnectTimeout(5_000);
+                .setConnectTimeout((int) Math.min(5_000, requestTimeout.toMillis()));
         if (address.https()) {
             AgentTls.apply(options, settings);
         }
         // blocking watches each hold a connection for minutes: allow several at once per agent
         PoolOptions pool = new PoolOptions().setHttp1MaxSize(32);
-        return new AgentClient(WebClient.create(vertx, options, pool), address, settings);
+        HttpClientAgent http = vertx.httpClientBuilder().with(options).with(pool).build();
+        return new AgentClient(vertx, http, address, settings, requestTimeout);
     }
 
     public AgentAddress address() {
@@ -152,75 +172,147 @@ public final class AgentClient {
 
     public Future<Void> registerService(JsonObject definition) {
         return send(HttpMethod.PUT, "/v1/agent/service/register", Map.of(), QueryOptions.NONE,
-                definition.toBuffer(), DEFAULT_TIMEOUT).mapEmpty();
+                definition.toBuffer(), requestTimeout).mapEmpty();
     }
 
     public Future<Void> deregisterService(String serviceId) {
         return send(HttpMethod.PUT, "/v1/agent/service/deregister/" + segment(serviceId), Map.of(),
-                QueryOptions.NONE, null, DEFAULT_TIMEOUT).mapEmpty();
+                QueryOptions.NONE, null, requestTimeout).mapEmpty();
     }
 
     /** {@code status} is pass, warn or fail. */
     public Future<Void> updateTtlCheck(String checkId, String status, String note) {
         Map<String, String> params = note == null ? Map.of() : Map.of("note", note);
         return send(HttpMethod.PUT, "/v1/agent/check/" + status + "/" + segment(checkId), params,
-                QueryOptions.NONE, null, DEFAULT_TIMEOUT).mapEmpty();
+                QueryOptions.NONE, null, requestTimeout).mapEmpty();
     }
 
     // ---- the request helper ---------------------------------------------------------------------------------
 
     private Future<AgentResponse<Buffer>> get(String path, Map<String, String> params, QueryOptions query) {
-        return send(HttpMethod.GET, path, params, query, null, DEFAULT_TIMEOUT);
+        return send(HttpMethod.GET, path, params, query, null, requestTimeout);
     }
 
+    /**
+     * One request under one overall deadline that runs from the moment it is made to the last byte of the body:
+     * an agent that sends the headers and a few bytes and then stalls, or trickles a byte a second, fails the
+     * call in time (the HTTP client's own timeouts only notice silence). On the deadline the request is reset,
+     * which closes its connection instead of returning a half-read one to the pool.
+     */
     private Future<AgentResponse<Buffer>> send(HttpMethod method, String path, Map<String, String> params,
                                                QueryOptions query, Buffer body, Duration timeout) {
-        HttpRequest<Buffer> request = client.request(method, address.socketAddress(), address.port(),
-                requestHost(), path);
-        params.forEach(request::addQueryParam);
-        long timeoutMs = timeout.toMillis();
+        StringBuilder uri = new StringBuilder(path);
+        Map<String, String> all = new LinkedHashMap<>(params);
+        long deadlineMs = timeout.toMillis();
         if (query.blocking()) {
             if (query.hash() != null && !query.hash().isEmpty()) {
-                request.addQueryParam("hash", query.hash());
+                all.put("hash", query.hash());
             } else {
-                request.addQueryParam("index", Long.toString(Math.max(1, query.index())));
+                all.put("index", Long.toString(Math.max(1, query.index())));
             }
-            Duration wait = query.waitTime().compareTo(QueryOptions.MAX_WAIT) > 0 ? QueryOptions.MAX_WAIT : query.waitTime();
-            request.addQueryParam("wait", QueryOptions.goDuration(wait));
-            timeoutMs = wait.toMillis() + wait.toMillis() / 16 + BLOCKING_MARGIN.toMillis();
+            Duration wait = query.waitTime().compareTo(QueryOptions.MAX_WAIT) > 0 ? QueryOptions.MAX_WAIT
+                    : query.waitTime();
+            all.put("wait", QueryOptions.goDuration(wait));
+            deadlineMs = blockingDeadline(wait, timeout).toMillis();
         }
+        char sep = '?';
+        for (Map.Entry<String, String> e : all.entrySet()) {
+            uri.append(sep).append(query(e.getKey())).append('=').append(query(e.getValue()));
+            sep = '&';
+        }
+        RequestOptions options = new RequestOptions().setMethod(method).setServer(address.socketAddress())
+                .setHost(requestHost()).setPort(address.port()).setURI(uri.toString())
+                .setSsl(address.https());
+        options.putHeader("User-Agent", "connect-proxy");
         if (settings.hasToken()) {
-            request.putHeader(TOKEN_HEADER, settings.token());
+            options.putHeader(TOKEN_HEADER, settings.token());
         }
-        request.timeout(timeoutMs);
-        Future<HttpResponse<Buffer>> sent = body == null ? request.send() : request.sendBuffer(body);
+        if (body != null) {
+            options.putHeader("Content-Type", "application/json");
+        }
         String what = method + " " + path;
-        long finalTimeoutMs = timeoutMs;
-        return sent.transform(ar -> {
-            if (ar.failed()) {
-                return Future.failedFuture(transportFailure(what, ar.cause(), finalTimeoutMs));
+        long limitMs = deadlineMs;
+        Promise<AgentResponse<Buffer>> result = Promise.promise();
+        AtomicReference<HttpClientRequest> inFlight = new AtomicReference<>();
+        long timer = vertx.setTimer(limitMs, t -> {
+            AgentException e = new AgentException(AgentException.Reason.TIMEOUT, 0, null,
+                    what + ": no complete answer from the agent at " + address + " within " + limitMs + " ms", null);
+            if (result.tryFail(e)) {
+                HttpClientRequest req = inFlight.get();
+                if (req != null) {
+                    req.reset(0, e);
+                }
             }
-            HttpResponse<Buffer> resp = ar.result();
-            Buffer b = resp.body() == null ? Buffer.buffer() : resp.body();
-            if (resp.statusCode() / 100 != 2) {
-                String text = b.toString(StandardCharsets.UTF_8).trim();
-                return Future.failedFuture(new AgentException(AgentException.Reason.HTTP_STATUS, resp.statusCode(),
-                        text, what + ": agent answered " + resp.statusCode() + ": " + text, null));
+        });
+        client.request(options)
+                .compose(req -> {
+                    inFlight.set(req);
+                    if (result.future().isComplete()) {
+                        // the deadline passed while waiting for a connection
+                        req.reset();
+                        return Future.failedFuture(result.future().cause());
+                    }
+                    return body == null ? req.send() : req.send(body);
+                })
+                .compose(resp -> resp.body().map(b -> answer(what, resp, b)))
+                .onComplete(ar -> {
+                    vertx.cancelTimer(timer);
+                    if (ar.succeeded()) {
+                        if (ar.result() instanceof AgentException failure) {
+                            result.tryFail(failure);
+                        } else {
+                            @SuppressWarnings("unchecked")
+                            AgentResponse<Buffer> r = (AgentResponse<Buffer>) ar.result();
+                            result.tryComplete(r);
+                        }
+                    } else {
+                        result.tryFail(transportFailure(what, ar.cause()));
+                    }
+                });
+        return result.future().andThen(ar -> {
+            if (ar.succeeded()) {
+                outages.answered();
+            } else if (ar.cause() instanceof AgentException e) {
+                if (e.isOutage()) {
+                    outages.failed(e);
+                } else {
+                    outages.answered();
+                }
             }
-            return Future.succeededFuture(new AgentResponse<>(b, parseIndex(resp.getHeader("X-Consul-Index")),
-                    nullToEmpty(resp.getHeader("X-Consul-ContentHash"))));
         });
     }
 
-    private AgentException transportFailure(String what, Throwable cause, long timeoutMs) {
-        boolean timeout = cause instanceof TimeoutException
-                || (cause.getMessage() != null && cause.getMessage().contains("timeout"));
+    /** The deadline of a blocking query: the wait, the agent's jitter of up to wait/16, and time to answer. */
+    static Duration blockingDeadline(Duration wait, Duration answerTime) {
+        return wait.plus(wait.dividedBy(16)).plus(answerTime);
+    }
+
+    /** An {@link AgentResponse} for a 2xx answer, an {@link AgentException} for any other status. */
+    private static Object answer(String what, HttpClientResponse resp, Buffer b) {
+        if (resp.statusCode() / 100 != 2) {
+            String text = b.toString(StandardCharsets.UTF_8).trim();
+            return new AgentException(AgentException.Reason.HTTP_STATUS, resp.statusCode(), text,
+                    what + ": agent answered " + resp.statusCode() + ": " + text, null);
+        }
+        return new AgentResponse<>(b, parseIndex(resp.getHeader("X-Consul-Index")),
+                nullToEmpty(resp.getHeader("X-Consul-ContentHash")));
+    }
+
+    private AgentException transportFailure(String what, Throwable cause) {
+        if (cause instanceof AgentException e) {
+            return e;
+        }
+        boolean timeout = cause instanceof TimeoutException || cause instanceof ConnectTimeoutException;
         if (timeout) {
             return new AgentException(AgentException.Reason.TIMEOUT, 0, null,
-                    what + ": no answer from the agent at " + address + " within " + timeoutMs + " ms", cause);
+                    what + ": no answer from the agent at " + address + ": " + cause.getMessage(), cause);
         }
         return new AgentException(AgentException.Reason.UNREACHABLE, 0, null,
                 what + ": cannot reach the agent at " + address + ": " + cause.getMessage(), cause);
+    }
+
+    private static String query(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
     /** The name the agent's TLS certificate is checked against, and the Host header. */

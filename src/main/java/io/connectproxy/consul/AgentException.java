@@ -9,7 +9,7 @@ public final class AgentException extends RuntimeException {
     public enum Reason {
         /** connection refused, reset, DNS, TLS setup to the agent */
         UNREACHABLE,
-        /** no answer within the request timeout */
+        /** no complete answer within the request's deadline */
         TIMEOUT,
         /** the agent answered with a non-2xx status */
         HTTP_STATUS,
@@ -39,6 +39,20 @@ public final class AgentException extends RuntimeException {
 
     public String body() {
         return body;
+    }
+
+    /**
+     * True for failures that say the agent itself is not serving (no connection, no complete answer in time, a
+     * 5xx), as opposed to an answer about the request (403, 404, a bad body).
+     */
+    public boolean isOutage() {
+        return reason == Reason.UNREACHABLE || reason == Reason.TIMEOUT
+                || (reason == Reason.HTTP_STATUS && status >= 500);
+    }
+
+    /** {@link #isOutage()} for any failure; anything that is not an {@code AgentException} is not an outage. */
+    public static boolean isOutage(Throwable failure) {
+        return failure instanceof AgentException e && e.isOutage();
     }
 
     public boolean isNotFound() {

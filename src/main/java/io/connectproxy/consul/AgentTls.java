@@ -2,7 +2,7 @@ package io.connectproxy.consul;
 
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
-import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.core.http.HttpClientOptions;
 
 import io.vertx.core.buffer.Buffer;
 
@@ -23,7 +23,7 @@ final class AgentTls {
     private AgentTls() {
     }
 
-    static void apply(WebClientOptions options, AgentSettings settings) {
+    static void apply(HttpClientOptions options, AgentSettings settings) {
         options.setSsl(true);
         if (!settings.sslVerify()) {
             options.setTrustAll(true).setVerifyHost(false);

@@ -17,6 +17,11 @@ import java.util.logging.Logger;
  * notifying, an index that goes backwards resets the cursor to 0, index 0 is sent as 1, errors back off with
  * capped jittered delays on Vert.x timers, and the last good value is kept while failing. Callbacks run on the
  * Vert.x context that called {@link #start()}.
+ * <p>
+ * A cursor is only meaningful to the agent process that issued it: a {@code -dev} agent restarted without its
+ * state has a new CA but answers with the same small indexes (roots at 9 before and after). So after any
+ * failed poll (refused, reset, timeout, 5xx) the next read is a non-blocking one whose <em>content</em> is
+ * compared with the last value, whatever its index says; {@link #refresh()} does the same on demand.
  */
 public final class BlockingWatch<T> {
     private static final Logger LOG = Logger.getLogger(BlockingWatch.class.getName());
@@ -40,6 +45,9 @@ public final class BlockingWatch<T> {
     private T last;
     private int failures;
     private long timerId = -1;
+    /** The next read must not trust the cursor: it is a fresh read compared by content. */
+    private boolean resync;
+    private boolean refreshing;
 
     public BlockingWatch(Vertx vertx, String name, Mode mode, Function<QueryOptions, Future<AgentResponse<T>>> fetch,
                          Duration wait, Backoff backoff) {
@@ -97,12 +105,48 @@ public final class BlockingWatch<T> {
         return index;
     }
 
+    /**
+     * Reads the resource at once, without blocking, beside the poll that may be parked at the agent, and notifies
+     * when the content differs from the last value (for a caller that learned from elsewhere that its value is
+     * stale, e.g. a leaf that does not chain to the roots). At most one refresh is in flight.
+     */
+    public void refresh() {
+        if (!running || refreshing) {
+            return;
+        }
+        refreshing = true;
+        Future<AgentResponse<T>> result;
+        try {
+            result = fetch.apply(QueryOptions.NONE);
+        } catch (RuntimeException e) {
+            result = Future.failedFuture(e);
+        }
+        result.onComplete(ar -> {
+            refreshing = false;
+            if (!running) {
+                return;
+            }
+            if (ar.failed()) {
+                LOG.fine(() -> "watch " + name + ": refresh failed: " + ar.cause().getMessage());
+                return;
+            }
+            AgentResponse<T> response = ar.result();
+            if (!Objects.equals(response.body(), last)) {
+                LOG.info(() -> "watch " + name + ": re-read found a new value (index " + response.index() + ")");
+                adoptCursor(response);
+                notifyChange(response.body());
+            }
+        });
+    }
+
     private void poll() {
         if (!running) {
             return;
         }
         QueryOptions query;
-        if (mode == Mode.INDEX) {
+        if (resync) {
+            query = QueryOptions.NONE;
+        } else if (mode == Mode.INDEX) {
             query = index > 0 ? QueryOptions.index(index, wait) : QueryOptions.NONE;
         } else {
             query = hash.isEmpty() ? QueryOptions.NONE : QueryOptions.hash(hash, wait);
@@ -126,31 +170,19 @@ public final class BlockingWatch<T> {
     }
 
     private void onAnswer(AgentResponse<T> response) {
-        if (failures > 0) {
-            LOG.info(() -> "watch " + name + ": agent answering again after " + failures + " failed attempts");
-        }
         failures = 0;
+        boolean fresh = resync;
+        resync = false;
         boolean cursorChanged;
         if (mode == Mode.INDEX) {
-            long newIndex = response.index();
-            cursorChanged = newIndex != index || last == null;
-            if (newIndex < index || newIndex <= 0) {
-                // the agent's index went backwards (restart, snapshot restore) or is missing: start over
-                index = 0;
-            } else {
-                index = newIndex;
-            }
+            cursorChanged = response.index() != index || last == null;
         } else {
             cursorChanged = !response.contentHash().equals(hash) || last == null;
-            hash = response.contentHash();
         }
-        if (cursorChanged && !Objects.equals(response.body(), last)) {
-            last = response.body();
-            try {
-                changeHandler.accept(last);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "watch " + name + ": change handler failed", e);
-            }
+        adoptCursor(response);
+        // after a failure the cursor proves nothing (a restarted agent reuses small indexes): compare the content
+        if ((cursorChanged || fresh) && !Objects.equals(response.body(), last)) {
+            notifyChange(response.body());
         }
         if (mode == Mode.INDEX && index == 0 && last != null) {
             // avoid a tight loop against an agent that never returns an index
@@ -160,10 +192,33 @@ public final class BlockingWatch<T> {
         }
     }
 
+    private void adoptCursor(AgentResponse<T> response) {
+        if (mode == Mode.INDEX) {
+            long newIndex = response.index();
+            // the agent's index went backwards (restart, snapshot restore) or is missing: start over
+            index = newIndex < index || newIndex <= 0 ? 0 : newIndex;
+        } else {
+            hash = response.contentHash();
+        }
+    }
+
+    private void notifyChange(T value) {
+        last = value;
+        try {
+            changeHandler.accept(value);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "watch " + name + ": change handler failed", e);
+        }
+    }
+
     private void onFailure(Throwable cause) {
         failures++;
+        resync = true;
         long delay = backoff.delayMillis(failures);
-        if (failures == 1) {
+        if (failures == 1 && AgentException.isOutage(cause)) {
+            // the client logs an agent outage once for all watches; this watch's part is detail
+            LOG.fine(() -> "watch " + name + ": " + cause.getMessage() + "; retrying in " + delay + " ms");
+        } else if (failures == 1) {
             LOG.warning(() -> "watch " + name + ": " + cause.getMessage() + "; retrying in " + delay + " ms"
                     + (last == null ? "" : ", keeping the last good value"));
         } else {

@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
@@ -17,7 +18,8 @@ import java.util.logging.Logger;
  * An in-memory stand-in for {@code consul agent -dev}: the agent HTTP API subset the proxy uses, answered in
  * Consul 1.10.1's exact shapes, with blocking queries, a CA issuing SPIFFE leaves, intentions and prepared
  * queries. All state lives on one Vert.x context; the HTTP server can be stopped and re-bound on the same port
- * (an agent restart as a client sees it) without losing it.
+ * without losing it ({@link #stopListening()}, {@link #listen()}), or the agent restarted as a real {@code -dev}
+ * agent restarts: without its state ({@link #restart()}).
  */
 public final class DevAgent {
 
@@ -26,8 +28,14 @@ public final class DevAgent {
     private final Vertx vertx;
     private final Context context;
     private final DevAgentOptions options;
-    private final AgentState state;
-    private final Router router = new Router();
+    /**
+     * What a restart replays, like the service definitions in a real agent's config directory: the options'
+     * services and those given to {@link #registerService}. Registrations over HTTP are forgotten, as a
+     * {@code -dev} agent (no data directory) forgets them.
+     */
+    private final List<JsonObject> configured = new ArrayList<>();
+    private volatile AgentState state;
+    private volatile Router router;
     private volatile HttpServer server;
     private volatile int port;
 
@@ -36,14 +44,22 @@ public final class DevAgent {
         this.context = context;
         this.options = options;
         this.port = options.port();
-        this.state = new AgentState(vertx, options);
-        new AgentEndpoints(state, () -> port).register(router);
-        new HealthEndpoints(state).register(router);
-        new CaEndpoints(state).register(router);
-        new IntentionEndpoints(state).register(router);
-        new AuthorizeEndpoint(state).register(router);
-        new QueryEndpoints(state).register(router);
-        new LegacyProxyEndpoint(state).register(router);
+        fresh();
+    }
+
+    /** A new, empty agent state (new CA, cluster id, trust domain; indexes from the start) and its routes. */
+    private void fresh() {
+        AgentState s = new AgentState(vertx, options);
+        Router r = new Router();
+        new AgentEndpoints(s, () -> port).register(r);
+        new HealthEndpoints(s).register(r);
+        new CaEndpoints(s).register(r);
+        new IntentionEndpoints(s).register(r);
+        new AuthorizeEndpoint(s).register(r);
+        new QueryEndpoints(s).register(r);
+        new LegacyProxyEndpoint(s).register(r);
+        state = s;
+        router = r;
     }
 
     /** Creates the agent, registers {@code options.services()} and binds the HTTP API. */
@@ -68,6 +84,7 @@ public final class DevAgent {
             } catch (ApiException e) {
                 throw new IllegalArgumentException("services[" + i + "]: " + e.getMessage(), e);
             }
+            configured.add(definition.copy());
         }
     }
 
@@ -109,12 +126,46 @@ public final class DevAgent {
         return onContext(this::bind).mapEmpty();
     }
 
-    /** Registers a service definition like PUT /v1/agent/service/register. */
+    /**
+     * Registers a service definition like PUT /v1/agent/service/register, and keeps it for {@link #restart()}
+     * like a definition in the agent's config directory.
+     */
     public Future<Void> registerService(JsonObject definition) {
         return onContext(() -> {
             state.catalog.register(RegistrationBodyParser.parse(definition));
+            configured.add(definition.copy());
             return Future.succeededFuture();
         });
+    }
+
+    /**
+     * Restarts the agent as {@code consul agent -dev} restarts after a crash or an upgrade: every connection is
+     * cut, and it comes back on the same port with none of its state (a new CA with a new trust domain and keys,
+     * no intentions, no HTTP registrations), the configured services registered again in the same order, and
+     * its indexes counting from the start. So the same requests get the same small indexes as before (a real
+     * 1.10.1 agent answered the roots at index 9 and a leaf at index 18 with serial 08 both times): a client
+     * that compares only indexes cannot see the change.
+     */
+    public Future<Void> restart() {
+        String before = trustDomain();
+        return stopListening()
+            .compose(v -> onContext(() -> {
+                state.close();
+                return Future.<Void>succeededFuture();
+            }))
+            // a new CA key pair: off the event loop, as at start
+            .compose(v -> context.executeBlocking(() -> {
+                fresh();
+                return null;
+            }))
+            .compose(v -> onContext(() -> {
+                for (JsonObject definition : configured) {
+                    state.catalog.register(RegistrationBodyParser.parse(definition));
+                }
+                LOG.info(() -> "dev agent restarted without its state: trust domain " + before + " -> "
+                    + trustDomain());
+                return bind();
+            }));
     }
 
     /** Rotates the CA root like PUT /v1/connect/ca/configuration with an unchanged configuration. */
@@ -138,7 +189,7 @@ public final class DevAgent {
             return Future.succeededFuture();
         }
         HttpServer created = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(port))
-            .requestHandler(router::handle);
+            .requestHandler(req -> router.handle(req));
         return created.listen().map(s -> {
             server = s;
             port = s.actualPort();

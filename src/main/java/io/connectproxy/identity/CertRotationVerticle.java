@@ -23,14 +23,18 @@ import java.util.logging.Logger;
 /**
  * Keeps the proxy's {@link TlsIdentity} current: index-blocking watches on the CA roots and on this service's leaf;
  * each change of either rebuilds the identity all-or-nothing and publishes it on {@link Addresses#IDENTITY}. An
- * answer that does not parse or a leaf that does not chain to the roots is logged and the previous identity kept
- * (a new leaf from a new root typically arrives just before the new roots; the rebuild succeeds once both are in).
- * While the agent is down the last good identity stays in use; an identity past its expiry is logged loudly and
- * reported through {@link #expired()}.
+ * answer that does not parse is logged and the previous identity kept. A leaf that does not chain to the roots
+ * means one of the two answers is stale (an agent restarted with a new CA hands out the new leaf while the roots
+ * watch may still hold the old roots, or the other way round): both are re-read at once, and again with backoff
+ * while the mismatch lasts, instead of waiting for a blocking query to end minutes later.
+ * While the agent is down the last good identity stays in use. {@link #problem()} says why the identity is not
+ * fit to serve: expired, not chaining to the agent's current roots, or due for renewal with the agent not answering.
  */
 public final class CertRotationVerticle extends VerticleBase {
     private static final Logger LOG = Logger.getLogger(CertRotationVerticle.class.getName());
-    private static final long EXPIRY_CHECK_MS = 5_000;
+    private static final long CHECK_INTERVAL_MS = 1_000;
+    /** Consul's agent renews a leaf at a random point in 60–90% of its lifetime: past 90% a renewal is overdue. */
+    private static final double RENEWAL_DUE_FRACTION = 0.9;
 
     private final AgentClient agent;
     private final String serviceName;
@@ -44,7 +48,12 @@ public final class CertRotationVerticle extends VerticleBase {
     private MessageConsumer<Object> currentConsumer;
     private volatile TlsIdentity current;
     private volatile boolean expired;
-    private long expiryTimer = -1;
+    /** Why the latest leaf and roots do not make an identity (null when they do or one is missing). */
+    private volatile String mismatch;
+    private volatile Throwable lastLeafError;
+    private int mismatchRereads;
+    private long nextRereadAt;
+    private long checkTimer = -1;
 
     /**
      * @param serviceName the service whose leaf the proxy presents (the proxied service, not the sidecar's id)
@@ -73,6 +82,44 @@ public final class CertRotationVerticle extends VerticleBase {
         return expired;
     }
 
+    /**
+     * Why the identity in use must not be served, or null while it is fine (or while there is none yet: the
+     * caller reports that itself). In order: it has expired; the agent's current leaf and roots do not chain
+     * (the identity in use is from a CA the agent no longer has, or the agent's answers disagree); or the
+     * renewal is overdue (past 90% of the leaf's lifetime, when Consul's agent would have renewed it) and the
+     * last attempt to read the leaf from the agent failed, so it cannot be renewed before it expires.
+     */
+    public String problem() {
+        TlsIdentity id = current;
+        if (id == null) {
+            return null;
+        }
+        Instant now = Instant.now();
+        if (id.isExpired(now)) {
+            return "leaf certificate expired at " + id.notAfter() + " and no renewal received";
+        }
+        String m = mismatch;
+        if (m != null) {
+            return "identity (serial " + id.serial() + ", trust domain " + id.trustDomain()
+                    + ") does not match the agent's current CA: " + m;
+        }
+        Throwable leafError = lastLeafError;
+        if (leafError != null && renewalDue(id, now)) {
+            return "leaf certificate (serial " + id.serial() + ") expires at " + id.notAfter() + ", in "
+                    + Duration.between(now, id.notAfter()).toSeconds() + " s, and cannot be renewed: "
+                    + leafWatch.consecutiveFailures() + " failed attempt(s) to read it from the agent at "
+                    + agent.address() + ", last: " + leafError.getMessage();
+        }
+        return null;
+    }
+
+    private static boolean renewalDue(TlsIdentity id, Instant now) {
+        Instant notBefore = id.leaf().getNotBefore().toInstant();
+        long lifetimeMs = Duration.between(notBefore, id.notAfter()).toMillis();
+        Instant due = notBefore.plusMillis((long) (lifetimeMs * RENEWAL_DUE_FRACTION));
+        return !now.isBefore(due);
+    }
+
     @Override
     public Future<?> start() {
         Codecs.register(vertx, TlsIdentity.class);
@@ -89,11 +136,20 @@ public final class CertRotationVerticle extends VerticleBase {
                 .onError((e, n) -> metrics.watchError("ca-roots"));
         leafWatch = new BlockingWatch<>(vertx, "leaf:" + serviceName, BlockingWatch.Mode.INDEX,
                 q -> agent.leafCert(serviceName, q), wait, backoff)
-                .onChange(l -> rebuild())
-                .onError((e, n) -> metrics.watchError("leaf"));
+                .onChange(l -> {
+                    lastLeafError = null;
+                    rebuild();
+                })
+                .onError((e, n) -> {
+                    lastLeafError = e;
+                    metrics.watchError("leaf");
+                });
         rootsWatch.start();
         leafWatch.start();
-        expiryTimer = vertx.setPeriodic(EXPIRY_CHECK_MS, t -> checkExpiry());
+        checkTimer = vertx.setPeriodic(CHECK_INTERVAL_MS, t -> {
+            checkExpiry();
+            rereadWhileMismatched();
+        });
         return currentConsumer.completion();
     }
 
@@ -101,7 +157,7 @@ public final class CertRotationVerticle extends VerticleBase {
     public Future<?> stop() {
         rootsWatch.stop();
         leafWatch.stop();
-        vertx.cancelTimer(expiryTimer);
+        vertx.cancelTimer(checkTimer);
         return currentConsumer.unregister();
     }
 
@@ -124,11 +180,24 @@ public final class CertRotationVerticle extends VerticleBase {
         } catch (IdentityException e) {
             LOG.warning(() -> "identity update rejected, keeping the "
                     + (current == null ? "(none yet)" : "current one (serial " + current.serial() + ")") + ": "
-                    + e.reason() + ": " + e.getMessage());
+                    + e.reason() + ": " + e.getMessage()
+                    + (e.reason() == IdentityException.Reason.UNTRUSTED_CHAIN ? "; re-reading leaf and roots" : ""));
+            if (e.reason() == IdentityException.Reason.UNTRUSTED_CHAIN) {
+                boolean firstTime = mismatch == null;
+                mismatch = "leaf serial " + leaf.serialNumber() + " does not chain to the roots of trust domain "
+                        + roots.trustDomain() + " (active root " + roots.activeRootId() + ")";
+                if (firstTime) {
+                    mismatchRereads = 0;
+                    reread();
+                }
+            }
             return;
         }
+        mismatch = null;
+        lastLeafError = null;
         TlsIdentity previous = current;
-        if (previous != null && previous.serial().equals(next.serial()) && previous.rootIds().equals(next.rootIds())) {
+        // a restarted agent reissues the same small serials from a new CA: compare certificates, not serials
+        if (previous != null && previous.leaf().equals(next.leaf()) && previous.rootIds().equals(next.rootIds())) {
             return;
         }
         current = next;
@@ -143,6 +212,20 @@ public final class CertRotationVerticle extends VerticleBase {
         }
         vertx.eventBus().publish(Addresses.IDENTITY, next);
         first.tryComplete(next);
+    }
+
+    /** Both answers again, now: whichever is stale is replaced and the rebuild runs again. */
+    private void reread() {
+        mismatchRereads++;
+        nextRereadAt = System.nanoTime() + backoff.delayMillis(mismatchRereads) * 1_000_000L;
+        rootsWatch.refresh();
+        leafWatch.refresh();
+    }
+
+    private void rereadWhileMismatched() {
+        if (mismatch != null && System.nanoTime() - nextRereadAt >= 0) {
+            reread();
+        }
     }
 
     private void checkExpiry() {

@@ -107,7 +107,7 @@ public final class ProxyRuntime {
         return certs == null ? null : certs.current();
     }
 
-    /** Identity loaded and not expired, every listener bound, not shutting down. */
+    /** Identity loaded, usable and renewable, every listener bound, not shutting down. */
     public boolean ready() {
         return readiness().ready();
     }
@@ -128,8 +128,11 @@ public final class ProxyRuntime {
             if (config != null) {
                 reasons.add("waiting for the leaf certificate and CA roots of " + config.serviceName());
             }
-        } else if (c.expired()) {
-            reasons.add("leaf certificate expired at " + c.current().notAfter() + " and no renewal received");
+        } else {
+            String problem = c.problem();
+            if (problem != null) {
+                reasons.add(problem);
+            }
         }
         if (config != null && c != null && c.current() != null) {
             if (!started) {
@@ -265,7 +268,7 @@ public final class ProxyRuntime {
     }
 
     private Future<Void> startDataPlane(Vertx vertx, LaunchConfig launch, ProxyConfig config) {
-        AgentClient agent = AgentClient.create(vertx, launch.agent());
+        AgentClient agent = AgentClient.create(vertx, launch.agent(), timing.agentRequestTimeout());
         TlsEngine engine = TlsEngine.preferred();
         TlsEngine inboundEngine = TlsEngine.forPublicListener(config.proxyConfig().getString("tls_engine"));
         upstreamEngine = engine;

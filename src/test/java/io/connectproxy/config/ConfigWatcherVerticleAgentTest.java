@@ -1,5 +1,6 @@
 package io.connectproxy.config;
 
+import io.connectproxy.testsupport.LogCapture;
 import io.connectproxy.testsupport.Fixtures;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;

@@ -1,5 +1,6 @@
 package io.connectproxy.config;
 
+import io.connectproxy.testsupport.LogCapture;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;

@@ -174,4 +174,84 @@ class BlockingWatchTest {
         assertTrue(ctx.awaitCompletion(10, TimeUnit.SECONDS));
         watch.stop();
     }
+
+    /**
+     * A restarted -dev agent answers new roots with the index it had before (9): after the connection error the
+     * watch must read afresh and compare the content. Before, it blocked on index 9 for ever after.
+     */
+    @Test
+    @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+    void afterAnErrorTheSameIndexWithNewContentIsAChange(Vertx vertx, VertxTestContext ctx) throws Exception {
+        agent.answer(ROOTS, rootsWithTrustDomain("a.consul"), 9, null);
+        List<String> seen = new CopyOnWriteArrayList<>();
+        BlockingWatch<CaRoots> watch = rootsWatch(vertx, Duration.ofSeconds(60)).onChange(r -> {
+            seen.add(r.trustDomain());
+            if (seen.size() == 1) {
+                // parked on index 9 now; the agent goes down (the parked query is cut) and comes back new
+                vertx.setTimer(300, t -> agent.stop().onComplete(v -> {
+                    agent.answer(ROOTS, rootsWithTrustDomain("b.consul"), 9, null);
+                    agent.restart();
+                }));
+            } else {
+                ctx.verify(() -> {
+                    assertEquals(List.of("a.consul", "b.consul"), seen);
+                    ctx.completeNow();
+                });
+            }
+        }).start();
+        // well before the 60 s wait would have ended
+        assertTrue(ctx.awaitCompletion(10, TimeUnit.SECONDS), "seen: " + seen);
+        watch.stop();
+    }
+
+    @Test
+    @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+    void afterA5xxTheSameIndexWithNewContentIsAChange(Vertx vertx, VertxTestContext ctx) throws Exception {
+        agent.answer(ROOTS, rootsWithTrustDomain("a.consul"), 9, null);
+        List<String> seen = new CopyOnWriteArrayList<>();
+        BlockingWatch<CaRoots> watch = rootsWatch(vertx, Duration.ofSeconds(60));
+        watch.onChange(r -> {
+            seen.add(r.trustDomain());
+            if (seen.size() == 1) {
+                vertx.setTimer(300, t -> agent.fail(ROOTS, 500, "No cluster leader"));
+            } else {
+                ctx.verify(() -> {
+                    assertEquals(List.of("a.consul", "b.consul"), seen);
+                    ctx.completeNow();
+                });
+            }
+        }).onError((e, n) -> {
+            if (n == 2) {
+                agent.answer(ROOTS, rootsWithTrustDomain("b.consul"), 9, null);
+            }
+        }).start();
+        assertTrue(ctx.awaitCompletion(10, TimeUnit.SECONDS), "seen: " + seen);
+        watch.stop();
+    }
+
+    @Test
+    @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+    void refreshReadsAtOnceBesideTheParkedQuery(Vertx vertx, VertxTestContext ctx) throws Exception {
+        agent.answer(ROOTS, rootsWithTrustDomain("a.consul"), 9, null);
+        List<String> seen = new CopyOnWriteArrayList<>();
+        BlockingWatch<CaRoots>[] holder = new BlockingWatch[1];
+        holder[0] = rootsWatch(vertx, Duration.ofSeconds(60)).onChange(r -> {
+            seen.add(r.trustDomain());
+            if (seen.size() == 1) {
+                vertx.setTimer(300, t -> {
+                    // the content changes under the same index: the parked query is not woken
+                    agent.answer(ROOTS, rootsWithTrustDomain("b.consul"), 9, null);
+                    holder[0].refresh();
+                });
+            } else {
+                ctx.verify(() -> {
+                    assertEquals(List.of("a.consul", "b.consul"), seen);
+                    assertEquals(9, holder[0].index(), "cursor after the refresh");
+                    ctx.completeNow();
+                });
+            }
+        }).start();
+        assertTrue(ctx.awaitCompletion(10, TimeUnit.SECONDS), "seen: " + seen);
+        holder[0].stop();
+    }
 }

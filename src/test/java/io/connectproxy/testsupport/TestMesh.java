@@ -85,9 +85,14 @@ public final class TestMesh implements AutoCloseable {
     }
 
     public ProxyRuntime startRuntime(LaunchConfig launch) {
+        return startRuntime(launch, TIMING);
+    }
+
+    /** Starts a runtime with other timing (e.g. a short agent request timeout) and waits until it started. */
+    public ProxyRuntime startRuntime(LaunchConfig launch, ConfigWatcherVerticle.Timing timing) {
         Vertx own = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         sidecarVertx.add(own);
-        ProxyRuntime runtime = new ProxyRuntime(TIMING);
+        ProxyRuntime runtime = new ProxyRuntime(timing);
         await(runtime.start(own, launch));
         return runtime;
     }

@@ -1,4 +1,4 @@
-package io.connectproxy.config;
+package io.connectproxy.testsupport;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -8,11 +8,11 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /** Collects the messages logged to some loggers during a test. */
-final class LogCapture extends Handler implements AutoCloseable {
-    final List<String> messages = new CopyOnWriteArrayList<>();
+public final class LogCapture extends Handler implements AutoCloseable {
+    public final List<String> messages = new CopyOnWriteArrayList<>();
     private final Logger[] loggers;
 
-    LogCapture(Class<?>... classes) {
+    public LogCapture(Class<?>... classes) {
         loggers = new Logger[classes.length];
         for (int i = 0; i < classes.length; i++) {
             loggers[i] = Logger.getLogger(classes[i].getName());
@@ -21,7 +21,7 @@ final class LogCapture extends Handler implements AutoCloseable {
         setLevel(Level.ALL);
     }
 
-    boolean contains(String part) {
+    public boolean contains(String part) {
         return messages.stream().anyMatch(m -> m.contains(part));
     }
 
