@@ -30,6 +30,8 @@ public final class AgentOutageLog implements Shareable {
     private long lastReminderNanos;
     private long failedCalls;
     private boolean recoveredOnce;
+    /** The process is shutting down: calls cut by closing clients are not an outage worth a WARN. */
+    private boolean stopping;
 
     AgentOutageLog(String address, LongSupplier nanoClock) {
         this.address = address;
@@ -44,6 +46,20 @@ public final class AgentOutageLog implements Shareable {
         return existing == null ? fresh : existing;
     }
 
+    /**
+     * The proxy in this Vert.x instance is shutting down: its clients and the agent's connections are being
+     * closed, and the failures that causes ("Connection was closed") are logged at FINE, not as an outage: a
+     * normal shutdown logs no WARN.
+     */
+    public static void stopping(Vertx vertx) {
+        LocalMap<String, AgentOutageLog> map = vertx.sharedData().getLocalMap(MAP);
+        for (AgentOutageLog log : map.values()) {
+            synchronized (log) {
+                log.stopping = true;
+            }
+        }
+    }
+
     /** True between the first failed call of an outage and the next answer. */
     public synchronized boolean down() {
         return down;
@@ -51,6 +67,10 @@ public final class AgentOutageLog implements Shareable {
 
     /** A call failed because the agent is not serving ({@link AgentException#isOutage()}). */
     synchronized void failed(AgentException cause) {
+        if (stopping) {
+            LOG.fine(() -> "agent call ended by the shutdown: " + cause.getMessage());
+            return;
+        }
         long now = clock.getAsLong();
         failedCalls++;
         if (!down) {

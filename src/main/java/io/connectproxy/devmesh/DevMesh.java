@@ -1,5 +1,6 @@
 package io.connectproxy.devmesh;
 
+import io.connectproxy.consul.AgentOutageLog;
 import io.connectproxy.runtime.ProxyRuntime;
 
 import io.connectproxy.config.LaunchConfig;
@@ -123,8 +124,12 @@ public final class DevMesh {
 
     public Future<Void> close() {
         List<Future<?>> closing = new ArrayList<>();
-        // sidecars first, so they do not spend their last moments retrying an agent that is gone
-        sidecarVertx.forEach(v -> closing.add(v.close()));
+        // sidecars first, so they do not spend their last moments retrying an agent that is gone, and without
+        // calling the calls their own closing cuts an outage
+        sidecarVertx.forEach(v -> {
+            AgentOutageLog.stopping(v);
+            closing.add(v.close());
+        });
         return Future.join(closing).eventually(() -> vertx == null ? Future.succeededFuture() : vertx.close())
                 .mapEmpty();
     }

@@ -11,6 +11,7 @@ import io.connectproxy.config.LaunchConfig;
 import io.connectproxy.config.ProxyConfig;
 import io.connectproxy.config.ShutdownTiming;
 import io.connectproxy.config.UpstreamConfig;
+import io.connectproxy.consul.AgentOutageLog;
 import io.connectproxy.consul.AgentClient;
 import io.connectproxy.identity.CertRotationVerticle;
 import io.connectproxy.identity.TlsEngine;
@@ -198,6 +199,9 @@ public final class ProxyRuntime {
     public Future<Void> drain(ShutdownTiming timing) {
         draining = true;
         Vertx v = vertx;
+        if (v != null) {
+            AgentOutageLog.stopping(v);
+        }
         if (v == null || !started) {
             return Future.succeededFuture();
         }
