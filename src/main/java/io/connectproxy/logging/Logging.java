@@ -208,7 +208,7 @@ public final class Logging {
         private final boolean stackTraces;
 
         TextFormatter(Level level) {
-            this.stackTraces = level.intValue() <= Level.FINE.intValue();
+            this.stackTraces = showsStackTraces(level);
         }
 
         @Override
@@ -268,7 +268,7 @@ public final class Logging {
         private final boolean stackTraces;
 
         JsonFormatter(Level level) {
-            this.stackTraces = level.intValue() <= Level.FINE.intValue();
+            this.stackTraces = showsStackTraces(level);
         }
 
         @Override
@@ -335,6 +335,11 @@ public final class Logging {
             return "vertx";
         }
         return logger;
+    }
+
+    /** Stack traces are for debugging: printed at debug and trace only, in both formats. */
+    private static boolean showsStackTraces(Level handlerLevel) {
+        return handlerLevel.intValue() <= Level.FINE.intValue();
     }
 
     /** JSON string escaping (RFC 8259), including the control characters a message may carry. */
