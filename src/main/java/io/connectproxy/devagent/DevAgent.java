@@ -117,6 +117,15 @@ public final class DevAgent {
         });
     }
 
+    /**
+     * Runs every TCP check now (Consul has no such call; its first run comes at a random moment within the
+     * interval). For whoever just started a listener that a check probes and would rather not wait for the next
+     * interval: tests, the local mesh. Completes when the results are stored.
+     */
+    public Future<Void> runChecks() {
+        return onContext(state.catalog::runTcpChecks);
+    }
+
     /** Rotates the CA root like PUT /v1/connect/ca/configuration with an unchanged configuration. */
     public Future<Void> rotateRoot() {
         return onContext(() -> {

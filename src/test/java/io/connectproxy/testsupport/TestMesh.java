@@ -89,6 +89,8 @@ public final class TestMesh implements AutoCloseable {
         sidecarVertx.add(own);
         ProxyRuntime runtime = new ProxyRuntime(TIMING);
         await(runtime.start(own, launch));
+        // its "Connect Sidecar Listening" check ran at registration, before it listened
+        await(agent.runChecks());
         return runtime;
     }
 
