@@ -104,7 +104,7 @@ public final class DevMesh {
         sidecars.put(serviceId, runtime);
         // the sidecar's TCP check ran at registration, before anything listened: run it now rather than have
         // the upstreams of the next sidecar wait up to an interval for this one to count as passing
-        return runtime.start(own, launch).compose(v -> agent.runChecks());
+        return runtime.start(own, launch).compose(v -> agent.runChecks(serviceId));
     }
 
     /** "host:port" of the agent's HTTP API, as CONSUL_HTTP_ADDR takes it. */

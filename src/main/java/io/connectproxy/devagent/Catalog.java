@@ -76,9 +76,18 @@ final class Catalog {
         return stored;
     }
 
-    /** Runs every TCP check now; completes when their results are stored. */
-    io.vertx.core.Future<Void> runTcpChecks() {
-        return tcpChecks.runAll();
+    /**
+     * Runs TCP checks now: all of them ({@code serviceId} null), or those of that service and of the services
+     * registered with it (its sidecar). Completes when their results are stored.
+     */
+    io.vertx.core.Future<Void> runTcpChecks(String serviceId) {
+        return tcpChecks.runAll(check -> {
+            if (serviceId == null || serviceId.equals(check.serviceId())) {
+                return true;
+            }
+            ServiceRecord owner = services.get(check.serviceId());
+            return owner != null && serviceId.equals(owner.parentId());
+        });
     }
 
     private void tcpResult(String checkId, long generation, String status, String output) {

@@ -123,7 +123,15 @@ public final class DevAgent {
      * interval: tests, the local mesh. Completes when the results are stored.
      */
     public Future<Void> runChecks() {
-        return onContext(state.catalog::runTcpChecks);
+        return onContext(() -> state.catalog.runTcpChecks(null));
+    }
+
+    /**
+     * Like {@link #runChecks()}, for the TCP checks of one service and of the sidecar registered with it
+     * ({@code serviceId} may name either): the others keep the result they have.
+     */
+    public Future<Void> runChecks(String serviceId) {
+        return onContext(() -> state.catalog.runTcpChecks(serviceId));
     }
 
     /** Rotates the CA root like PUT /v1/connect/ca/configuration with an unchanged configuration. */

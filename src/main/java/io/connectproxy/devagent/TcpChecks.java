@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Runs TCP checks for real, like Consul's CheckTCP (agent/checks/check.go): connect to the address, close at once,
@@ -80,11 +81,13 @@ final class TcpChecks {
         }
     }
 
-    /** Runs every scheduled check now; completes when all their results have been handed over. */
-    Future<Void> runAll() {
+    /** Runs the scheduled checks that {@code which} selects now; completes when their results are handed over. */
+    Future<Void> runAll(Predicate<CheckRecord> which) {
         List<Future<Void>> runs = new ArrayList<>();
         for (Scheduled s : List.copyOf(scheduled.values())) {
-            runs.add(run(s.check(), s.generation()));
+            if (which.test(s.check())) {
+                runs.add(run(s.check(), s.generation()));
+            }
         }
         return Future.join(runs).mapEmpty();
     }

@@ -90,7 +90,8 @@ public final class TestMesh implements AutoCloseable {
         ProxyRuntime runtime = new ProxyRuntime(TIMING);
         await(runtime.start(own, launch));
         // its "Connect Sidecar Listening" check ran at registration, before it listened
-        await(agent.runChecks());
+        String id = launch.source().id();
+        await(id == null ? agent.runChecks() : agent.runChecks(id));
         return runtime;
     }
 
