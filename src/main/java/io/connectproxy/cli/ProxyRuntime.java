@@ -175,6 +175,10 @@ public final class ProxyRuntime {
             info.put("public_listener_tls_engine", in.description());
         }
         info.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
+        NativeFallbacks fallbacks = NativeFallbacks.last();
+        if (fallbacks != null) {
+            info.mergeIn(fallbacks.toJson());
+        }
         return info;
     }
 
