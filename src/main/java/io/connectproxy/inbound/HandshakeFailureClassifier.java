@@ -87,7 +87,9 @@ final class HandshakeFailureClassifier {
 
     /**
      * The channel closed or was reset under the handshake: Netty fails the handshake with a
-     * ClosedChannelException (stackless in Netty 4.2), a reset surfaces as an IOException "Connection reset".
+     * ClosedChannelException (stackless in Netty 4.2), a reset surfaces as an IOException "Connection reset", and
+     * Vert.x fails an upgrade whose channel closed before its TLS handler was in place (the first connection after
+     * an identity change, while the TLS context is built) with VertxException "Connection was closed".
      */
     private static boolean closedByPeer(Throwable e) {
         for (Throwable t : chain(e)) {
@@ -99,8 +101,11 @@ final class HandshakeFailureClassifier {
             if (t instanceof ClosedChannelException) {
                 return true;
             }
-            if (t instanceof IOException && t.getMessage() != null
-                    && t.getMessage().toLowerCase(Locale.ROOT).contains("connection reset")) {
+            String message = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
+            if (t instanceof IOException && message.contains("connection reset")) {
+                return true;
+            }
+            if (message.equals("connection was closed")) {
                 return true;
             }
         }

@@ -158,23 +158,26 @@ public final class InboundAcceptorVerticle extends VerticleBase {
         socket.upgradeToSsl(sslOptions).onComplete(ar -> {
             if (ar.succeeded()) {
                 accept(socket, peer);
-                return;
+            } else {
+                handshakeFailed(socket, peer, firstByte, ar.cause());
             }
-            Throwable e = ar.cause();
-            String reason = HandshakeFailureClassifier.classify(e, firstByte.sawByte());
-            if (reason.equals(HandshakeFailureClassifier.PROBE)) {
-                // a TCP health check (Consul's "Connect Sidecar Listening" every 10 s): not a failure
-                metrics.probed(LISTENER);
-                LOG.fine(() -> "inbound: probe from " + peer + " (connected and closed without sending)");
-                socket.close();
-                return;
-            }
-            metrics.handshakeFailed(LISTENER, reason);
-            metrics.rejected(LISTENER, "handshake");
-            rejections.log(() -> "inbound: rejected " + peer + " in the TLS handshake (" + reason + "): "
-                    + e.getClass().getSimpleName() + ": " + e.getMessage());
-            socket.close();
         });
+    }
+
+    private void handshakeFailed(NetSocket socket, String peer, FirstByteWatch firstByte, Throwable e) {
+        String reason = HandshakeFailureClassifier.classify(e, firstByte.sawByte());
+        if (reason.equals(HandshakeFailureClassifier.PROBE)) {
+            // a TCP health check (Consul's "Connect Sidecar Listening" every 10 s): not a failure
+            metrics.probed(LISTENER);
+            LOG.fine(() -> "inbound: probe from " + peer + " (connected and closed without sending)");
+            socket.close();
+            return;
+        }
+        metrics.handshakeFailed(LISTENER, reason);
+        metrics.rejected(LISTENER, "handshake");
+        rejections.log(() -> "inbound: rejected " + peer + " in the TLS handshake (" + reason + "): "
+                + e.getClass().getSimpleName() + ": " + e.getMessage());
+        socket.close();
     }
 
     private void accept(NetSocket socket, String peer) {

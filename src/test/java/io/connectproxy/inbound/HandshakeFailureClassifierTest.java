@@ -28,6 +28,13 @@ class HandshakeFailureClassifierTest {
     }
 
     @Test
+    void closedBeforeVertxInstalledTheTlsHandlerIsAProbe() {
+        // seen on the first TCP check after start: the upgrade waited for the TLS context, the peer had gone
+        assertEquals("probe", classify(new io.vertx.core.VertxException("Connection was closed", true), false));
+        assertEquals("peer_closed", classify(new io.vertx.core.VertxException("Connection was closed", true), true));
+    }
+
+    @Test
     void resetWithoutAByteIsAProbe() {
         assertEquals("probe", classify(new IOException("recvAddress(..) failed: Connection reset by peer"), false));
     }
