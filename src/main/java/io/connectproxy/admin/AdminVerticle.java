@@ -26,6 +26,7 @@ public final class AdminVerticle extends VerticleBase {
     private static final String JSON = "application/json";
 
     private final HostPort bind;
+    private final boolean anyPortWhenTaken;
     private final Supplier<Readiness> readiness;
     private final Supplier<JsonObject> config;
     private final Supplier<String> scrape;
@@ -39,7 +40,18 @@ public final class AdminVerticle extends VerticleBase {
      */
     public AdminVerticle(HostPort bind, Supplier<Readiness> readiness, Supplier<JsonObject> config,
                          Supplier<String> scrape) {
+        this(bind, false, readiness, config, scrape);
+    }
+
+    /**
+     * @param anyPortWhenTaken when {@code bind} is taken, listen on any free port of the same host instead of
+     *                         failing (for the default address, which nobody chose: a second proxy on the host
+     *                         must still start)
+     */
+    public AdminVerticle(HostPort bind, boolean anyPortWhenTaken, Supplier<Readiness> readiness,
+                         Supplier<JsonObject> config, Supplier<String> scrape) {
         this.bind = Objects.requireNonNull(bind);
+        this.anyPortWhenTaken = anyPortWhenTaken;
         this.readiness = Objects.requireNonNull(readiness);
         this.config = Objects.requireNonNull(config);
         this.scrape = Objects.requireNonNull(scrape);
@@ -50,19 +62,36 @@ public final class AdminVerticle extends VerticleBase {
         return server == null ? -1 : server.actualPort();
     }
 
+    /** Where it listens ({@code bind}, or the fallback port), or null before start. */
+    public HostPort boundAddress() {
+        return server == null ? null : new HostPort(bind.host(), server.actualPort());
+    }
+
     @Override
     public Future<?> start() {
-        return vertx.createHttpServer(new HttpServerOptions().setHost(bind.host()).setPort(bind.port()))
+        return listen(bind.port()).recover(e -> {
+            if (!anyPortWhenTaken || bind.port() == 0) {
+                return Future.failedFuture(new IllegalStateException("admin listener: cannot bind "
+                        + bind + ": " + e.getMessage() + " (set -admin-bind to another address, or off)", e));
+            }
+            return listen(0).onSuccess(s -> LOG.warning(() -> "admin listener: " + bind + " is taken ("
+                    + e.getMessage() + "; another proxy on this host?), listening on "
+                    + new HostPort(bind.host(), s.actualPort()) + " instead; choose one with -admin-bind or "
+                    + "admin_bind in the proxy config"))
+                    .recover(again -> Future.failedFuture(new IllegalStateException("admin listener: cannot bind "
+                            + bind + " (" + e.getMessage() + ") nor any port of " + bind.host() + ": "
+                            + again.getMessage() + " (set -admin-bind to another address, or off)", again)));
+        }).onSuccess(s -> {
+            server = s;
+            LOG.info(() -> "admin listening on " + new HostPort(bind.host(), s.actualPort())
+                    + " (/ready /health /metrics /config)");
+        });
+    }
+
+    private Future<HttpServer> listen(int port) {
+        return vertx.createHttpServer(new HttpServerOptions().setHost(bind.host()).setPort(port))
                 .requestHandler(this::handle)
-                .listen()
-                .onSuccess(s -> {
-                    server = s;
-                    LOG.info(() -> "admin listening on " + new HostPort(bind.host(), s.actualPort())
-                            + " (/ready /health /metrics /config)");
-                })
-                .recover(e -> Future.failedFuture(new IllegalStateException("admin listener: cannot bind "
-                        + bind + ": " + e.getMessage()
-                        + " (set -admin-bind to another address, or off)", e)));
+                .listen();
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.connectproxy.cli;
 
+import io.connectproxy.runtime.NativeFallbacks;
+
 import io.connectproxy.runtime.ProxyRuntime;
 import io.connectproxy.logging.Logging;
 
@@ -19,6 +21,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
+import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -130,8 +134,13 @@ public final class ProxyMode implements Mode {
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Vertx vertx = createVertx(registry);
-        LOG.info(() -> "native transport " + (vertx.isNativeTransportEnabled() ? "enabled"
-                : "unavailable, using NIO (" + vertx.unavailableNativeTransportCause() + ")"));
+        NativeFallbacks fallbacks = NativeFallbacks.probe(vertx.isNativeTransportEnabled(),
+                OpenSSLEngineOptions::isAvailable);
+        fallbacks.lines().forEach(LOG::warning);
+        if (fallbacks.lines().isEmpty() || vertx.isNativeTransportEnabled()) {
+            LOG.info(() -> "native transport " + (vertx.isNativeTransportEnabled() ? "enabled"
+                    : "unavailable, using NIO (" + vertx.unavailableNativeTransportCause() + ")"));
+        }
         ProxyRuntime runtime = runtimeFactory.create(new ProxyMetrics(registry));
 
         CompletableFuture<Integer> exit = new CompletableFuture<>();
@@ -250,7 +259,11 @@ public final class ProxyMode implements Mode {
         }
         VertxOptions options = new VertxOptions().setPreferNativeTransport(true)
                 .setEventLoopPoolSize(Math.max(1, Runtime.getRuntime().availableProcessors()))
-                .setMetricsOptions(metrics);
+                .setMetricsOptions(metrics)
+                // the proxy serves nothing from the classpath or disk: without these Vert.x creates a cache
+                // directory in java.io.tmpdir at start, and dies with a stack trace on a read-only file system
+                .setFileSystemOptions(new FileSystemOptions().setClassPathResolvingEnabled(false)
+                        .setFileCachingEnabled(false));
         Vertx vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
         JvmMeters.bindInBackground(registry);
         return vertx;

@@ -10,9 +10,12 @@ import java.util.Objects;
  *
  * @param adminBind  the admin HTTP listener, or null when disabled ({@code -admin-bind off})
  * @param configFile the -conf path (watched for changes when the source is {@link Kind#FILE}), or null
+ * @param adminBindChosen whether the admin address was chosen ({@code -admin-bind}, {@code admin.bind}): a chosen
+ *                   address that is taken is an error; the default one falls back to any free loopback port, and
+ *                   the proxy config's {@code admin_bind} may replace it
  */
 public record LaunchConfig(Source source, AgentSettings agent, HostPort adminBind, LogLevel logLevel,
-                           boolean logJson, String configFile) {
+                           boolean logJson, String configFile, boolean adminBindChosen) {
 
     /** Loopback, and clear of Envoy's admin port 19000 so both can run side by side. */
     public static final HostPort DEFAULT_ADMIN_BIND = new HostPort("127.0.0.1", 19100);
@@ -23,6 +26,13 @@ public record LaunchConfig(Source source, AgentSettings agent, HostPort adminBin
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(agent, "agent");
         logLevel = logLevel == null ? LogLevel.DEFAULT : logLevel;
+    }
+
+    /** Chosen unless it is the default address. */
+    public LaunchConfig(Source source, AgentSettings agent, HostPort adminBind, LogLevel logLevel, boolean logJson,
+                        String configFile) {
+        this(source, agent, adminBind, logLevel, logJson, configFile,
+                adminBind == null || !adminBind.equals(DEFAULT_ADMIN_BIND));
     }
 
     public boolean adminEnabled() {

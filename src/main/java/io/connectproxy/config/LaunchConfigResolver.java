@@ -81,7 +81,8 @@ public final class LaunchConfigResolver {
         boolean json = flags.containsKey("log-json") ? "true".equals(flags.get("log-json"))
                 : file != null && Boolean.TRUE.equals(file.logJson());
 
-        return new LaunchConfig(source, agent, admin, level, json, file == null ? null : file.path());
+        return new LaunchConfig(source, agent, admin, level, json, file == null ? null : file.path(),
+                adminValue != null);
     }
 
     private static LaunchConfig.Source source(Map<String, String> flags, List<String> upstreams,

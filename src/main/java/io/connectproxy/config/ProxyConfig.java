@@ -81,6 +81,16 @@ public record ProxyConfig(
         return proxyConfig.copy();
     }
 
+    /**
+     * The admin listener address the proxy config map asks for ({@code admin_bind}), or null; lets an operator
+     * give each service's proxy its own admin port in Consul. Validated when the config was parsed.
+     */
+    public HostPort adminBind() {
+        Object v = proxyConfig.getValue(ProxyTuning.ADMIN_BIND);
+        return v instanceof String s && !s.isEmpty()
+                ? HostPort.parse(s, LaunchConfig.DEFAULT_ADMIN_BIND.host(), ProxyTuning.ADMIN_BIND) : null;
+    }
+
     public boolean hasPublicListener() {
         return bindPort != NO_PUBLIC_LISTENER;
     }

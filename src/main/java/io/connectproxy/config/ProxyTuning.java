@@ -14,7 +14,14 @@ record ProxyTuning(int localConnectTimeoutMs, int handshakeTimeoutMs, long idleT
     /** Which TLS engine the public listener uses: "openssl" (default when available) or "jdk" (TLS 1.3 half-close). */
     public static final String TLS_ENGINE = "tls_engine";
 
+    /** The admin listener's address for this service ("host:port"), used unless -admin-bind/admin.bind chose one. */
+    public static final String ADMIN_BIND = "admin_bind";
+
     static ProxyTuning read(JsonFields opaque) {
+        String adminBind = opaque.string(ADMIN_BIND, null);
+        if (adminBind != null) {
+            HostPort.parse(adminBind, LaunchConfig.DEFAULT_ADMIN_BIND.host(), opaque.path(ADMIN_BIND));
+        }
         String engine = opaque.string(TLS_ENGINE, "openssl");
         if (!engine.equals("openssl") && !engine.equals("jdk")) {
             throw new ConfigException(opaque.path(TLS_ENGINE), "must be openssl or jdk, got \"" + engine + "\"");

@@ -53,10 +53,7 @@ final class AgentServiceJson {
 
     /** A check as {@code /v1/agent/checks} lists it: the health shape without the catalog's port and indexes. */
     static JsonObject check(CheckRecord c, NodeInfo node, List<String> serviceTags) {
-        JsonObject out = HealthJson.check(node, c, serviceTags, false);
-        out.remove("ExposedPort");
-        out.remove("CreateIndex");
-        out.remove("ModifyIndex");
-        return out;
+        // the agent's local view: Consul 1.10.1 sends the index fields there too, always 0
+        return HealthJson.check(node, c, serviceTags, false).put("CreateIndex", 0).put("ModifyIndex", 0);
     }
 }

@@ -22,7 +22,7 @@ final class AgentState {
         this.options = options;
         this.node = new NodeInfo(UUID.randomUUID().toString(), options.nodeName(), "127.0.0.1", options.datacenter());
         this.blocking = new BlockingWait(vertx, feed);
-        this.catalog = new Catalog(index, vertx);
+        this.catalog = new Catalog(index, vertx, options.sidecarCheckInterval());
         this.health = new HealthView(catalog);
         long caIndex = index.next();
         DevCa ca = new DevCa(UUID.randomUUID().toString(), options.datacenter(), caIndex);

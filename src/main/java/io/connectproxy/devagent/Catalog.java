@@ -1,5 +1,6 @@
 package io.connectproxy.devagent;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -23,15 +24,22 @@ final class Catalog {
     private final Map<String, ServiceRecord> services = new LinkedHashMap<>();
     private final Map<String, CheckRecord> checks = new LinkedHashMap<>();
     private final TtlTimers ttlTimers;
+    private final TcpChecks tcpChecks;
+    private final Duration sidecarCheckInterval;
 
-    Catalog(ModifyIndex index, io.vertx.core.Vertx vertx) {
+    /** @param sidecarCheckInterval interval of the default sidecar TCP check (Consul: 10 s; tests go faster) */
+    Catalog(ModifyIndex index, io.vertx.core.Vertx vertx, Duration sidecarCheckInterval) {
         this.index = index;
         this.ttlTimers = new TtlTimers(vertx, this::expire);
+        this.tcpChecks = new TcpChecks(vertx, this::tcpResult);
+        this.sidecarCheckInterval = sidecarCheckInterval;
     }
 
     /** Registers a definition (and its sidecar or managed proxy); returns the stored instances. */
     List<ServiceRecord> register(ServiceDefinition definition) {
-        List<RegistrationPlanner.Planned> plan = RegistrationPlanner.plan(definition, services.values());
+        List<RegistrationPlanner.Planned> plan = RegistrationPlanner.plan(definition, services.values(),
+            sidecarCheckInterval);
+        List<CheckRecord> toRun = new ArrayList<>();
         long at = index.next();
         Set<String> topics = new HashSet<>();
         List<ServiceRecord> stored = new ArrayList<>();
@@ -49,19 +57,44 @@ final class Catalog {
                 CheckRecord previousCheck = checks.remove(check.checkId());
                 if (previousCheck != null) {
                     ttlTimers.cancel(previousCheck.checkId());
+                    tcpChecks.cancel(previousCheck.checkId());
                 }
-                CheckRecord withIndex = new CheckRecord(check.checkId(), check.name(), check.status(), check.notes(),
-                    check.output(), check.serviceId(), check.serviceName(), check.type(), check.ttl(),
-                    check.aliasServiceId(), at, at);
+                CheckRecord withIndex = check.withIndexes(at, at);
                 checks.put(withIndex.checkId(), withIndex);
                 if (withIndex.ttl() != null) {
                     ttlTimers.arm(withIndex.checkId(), withIndex.ttl());
+                }
+                if (withIndex.tcp() != null) {
+                    toRun.add(withIndex);
                 }
             }
         }
         refreshAliases(at, topics);
         index.publish(at, topics);
+        // after the registration is visible: a result that comes back at once is a change of its own
+        toRun.forEach(tcpChecks::schedule);
         return stored;
+    }
+
+    /**
+     * Runs TCP checks now: all of them ({@code serviceId} null), or those of that service and of the services
+     * registered with it (its sidecar). Completes when their results are stored.
+     */
+    io.vertx.core.Future<Void> runTcpChecks(String serviceId) {
+        return tcpChecks.runAll(check -> {
+            if (serviceId == null || serviceId.equals(check.serviceId())) {
+                return true;
+            }
+            ServiceRecord owner = services.get(check.serviceId());
+            return owner != null && serviceId.equals(owner.parentId());
+        });
+    }
+
+    private void tcpResult(String checkId, long generation, String status, String output) {
+        CheckRecord check = checks.get(checkId);
+        if (check != null && generation == tcpChecks.generation(checkId)) {
+            setStatus(check, status, output);
+        }
     }
 
     /** Removes a service, its checks and what was expanded from it; false when it was not registered. */
@@ -149,12 +182,14 @@ final class Catalog {
 
     void close() {
         ttlTimers.cancelAll();
+        tcpChecks.cancelAll();
     }
 
     private void removeChecksOf(String serviceId) {
         checks.values().removeIf(c -> {
             if (serviceId.equals(c.serviceId())) {
                 ttlTimers.cancel(c.checkId());
+                tcpChecks.cancel(c.checkId());
                 return true;
             }
             return false;

@@ -168,6 +168,23 @@ public final class DevAgent {
             }));
     }
 
+    /**
+     * Runs every TCP check now (Consul has no such call; its first run comes at a random moment within the
+     * interval). For whoever just started a listener that a check probes and would rather not wait for the next
+     * interval: tests, the local mesh. Completes when the results are stored.
+     */
+    public Future<Void> runChecks() {
+        return onContext(() -> state.catalog.runTcpChecks(null));
+    }
+
+    /**
+     * Like {@link #runChecks()}, for the TCP checks of one service and of the sidecar registered with it
+     * ({@code serviceId} may name either): the others keep the result they have.
+     */
+    public Future<Void> runChecks(String serviceId) {
+        return onContext(() -> state.catalog.runTcpChecks(serviceId));
+    }
+
     /** Rotates the CA root like PUT /v1/connect/ca/configuration with an unchanged configuration. */
     public Future<Void> rotateRoot() {
         return onContext(() -> {

@@ -15,9 +15,11 @@ import java.util.Objects;
  * @param nodeName  the node's name
  * @param leafTtl   lifetime of leaf certificates (Consul's default is 72h)
  * @param services  service definitions to register at start (Consul's JSON, PascalCase or snake_case)
+ * @param sidecarCheckInterval how often the "Connect Sidecar Listening" TCP check added to every sidecar runs
+ *                  (Consul's 10 s; tests and local meshes may go faster)
  */
 public record DevAgentOptions(String host, int port, String datacenter, String nodeName, Duration leafTtl,
-                              JsonArray services) {
+                              JsonArray services, Duration sidecarCheckInterval) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_DATACENTER = "dc1";
@@ -25,6 +27,8 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
     public static final Duration DEFAULT_LEAF_TTL = Duration.ofHours(72);
     /** The port `consul agent -dev` listens on, used by the `dev` mode when no http_addr is given. */
     public static final int CONSUL_HTTP_PORT = 8500;
+    /** Consul's interval for the sidecar's TCP check. */
+    public static final Duration DEFAULT_SIDECAR_CHECK_INTERVAL = Duration.ofSeconds(10);
 
     public DevAgentOptions {
         Objects.requireNonNull(host, "host");
@@ -38,6 +42,19 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
             throw new IllegalArgumentException("leafTtl: must be positive, got " + leafTtl);
         }
         services = services == null ? new JsonArray() : services.copy();
+        if (sidecarCheckInterval == null) {
+            sidecarCheckInterval = DEFAULT_SIDECAR_CHECK_INTERVAL;
+        }
+        if (sidecarCheckInterval.isZero() || sidecarCheckInterval.isNegative()) {
+            throw new IllegalArgumentException("sidecar_check_interval: must be positive, got "
+                + sidecarCheckInterval);
+        }
+    }
+
+    /** The options without a sidecar check interval of their own (Consul's 10 s). */
+    public DevAgentOptions(String host, int port, String datacenter, String nodeName, Duration leafTtl,
+                           JsonArray services) {
+        this(host, port, datacenter, nodeName, leafTtl, services, DEFAULT_SIDECAR_CHECK_INTERVAL);
     }
 
     /** 127.0.0.1, any port, dc1, 72h leaves, no services. */
@@ -47,27 +64,31 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
     }
 
     public DevAgentOptions withHost(String newHost) {
-        return new DevAgentOptions(newHost, port, datacenter, nodeName, leafTtl, services);
+        return new DevAgentOptions(newHost, port, datacenter, nodeName, leafTtl, services, sidecarCheckInterval);
     }
 
     public DevAgentOptions withPort(int newPort) {
-        return new DevAgentOptions(host, newPort, datacenter, nodeName, leafTtl, services);
+        return new DevAgentOptions(host, newPort, datacenter, nodeName, leafTtl, services, sidecarCheckInterval);
     }
 
     public DevAgentOptions withDatacenter(String newDatacenter) {
-        return new DevAgentOptions(host, port, newDatacenter, nodeName, leafTtl, services);
+        return new DevAgentOptions(host, port, newDatacenter, nodeName, leafTtl, services, sidecarCheckInterval);
     }
 
     public DevAgentOptions withNodeName(String newNodeName) {
-        return new DevAgentOptions(host, port, datacenter, newNodeName, leafTtl, services);
+        return new DevAgentOptions(host, port, datacenter, newNodeName, leafTtl, services, sidecarCheckInterval);
     }
 
     public DevAgentOptions withLeafTtl(Duration newLeafTtl) {
-        return new DevAgentOptions(host, port, datacenter, nodeName, newLeafTtl, services);
+        return new DevAgentOptions(host, port, datacenter, nodeName, newLeafTtl, services, sidecarCheckInterval);
     }
 
     public DevAgentOptions withServices(JsonArray newServices) {
-        return new DevAgentOptions(host, port, datacenter, nodeName, leafTtl, newServices);
+        return new DevAgentOptions(host, port, datacenter, nodeName, leafTtl, newServices, sidecarCheckInterval);
+    }
+
+    public DevAgentOptions withSidecarCheckInterval(Duration interval) {
+        return new DevAgentOptions(host, port, datacenter, nodeName, leafTtl, services, interval);
     }
 
     @Override
@@ -77,7 +98,8 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
 
     /**
      * Reads the `dev` mode's config: {"http_addr":"127.0.0.1:8500","datacenter":"dc1","node_name":"dev-agent",
-     * "leaf_ttl":"72h","services":[...]}; every key is optional. Errors name the bad field.
+     * "leaf_ttl":"72h","sidecar_check_interval":"10s","services":[...]}; every key is optional. Errors name the bad
+     * field.
      */
     public static DevAgentOptions fromJson(JsonObject config) {
         DevAgentOptions options = defaults().withPort(CONSUL_HTTP_PORT);
@@ -119,6 +141,20 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
                 throw new IllegalArgumentException("leaf_ttl: must be positive, got \"" + ttl + "\"");
             }
             options = options.withLeafTtl(parsed);
+        }
+        String checkInterval = string(config, "sidecar_check_interval", null);
+        if (checkInterval != null) {
+            Duration parsed;
+            try {
+                parsed = GoDuration.parse(checkInterval);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("sidecar_check_interval: " + e.getMessage());
+            }
+            if (parsed.isZero() || parsed.isNegative()) {
+                throw new IllegalArgumentException("sidecar_check_interval: must be positive, got \"" + checkInterval
+                    + "\"");
+            }
+            options = options.withSidecarCheckInterval(parsed);
         }
         Object services = config.getValue("services");
         if (services != null) {

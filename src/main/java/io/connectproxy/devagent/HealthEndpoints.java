@@ -6,7 +6,10 @@ import io.vertx.core.json.JsonArray;
 
 import java.util.List;
 
-/** /v1/health/connect, /v1/health/service, /v1/catalog/connect, /v1/catalog/service: index-blocking. */
+/**
+ * /v1/health/connect, /v1/health/service, /v1/health/checks, /v1/catalog/connect, /v1/catalog/service:
+ * index-blocking.
+ */
 final class HealthEndpoints {
 
     private final AgentState state;
@@ -18,6 +21,7 @@ final class HealthEndpoints {
     void register(Router router) {
         router.on(HttpMethod.GET, "/v1/health/connect/", r -> health(r, true))
             .on(HttpMethod.GET, "/v1/health/service/", r -> health(r, false))
+            .on(HttpMethod.GET, "/v1/health/checks/", this::checks)
             .on(HttpMethod.GET, "/v1/catalog/connect/", r -> catalog(r, true))
             .on(HttpMethod.GET, "/v1/catalog/service/", r -> catalog(r, false));
     }
@@ -39,6 +43,23 @@ final class HealthEndpoints {
                     continue;
                 }
                 out.add(HealthJson.entry(state.node, s, state.health.checks(s), false));
+            }
+            return ApiResponse.json(out).index(state.index.of(topic));
+        });
+    }
+
+    /** The checks of every instance named {@code service}, as Consul lists them (sorted by check id). */
+    private Future<ApiResponse> checks(ApiRequest request) {
+        String service = request.requireTail("service name");
+        state.requireLocalDatacenter(request);
+        BlockingParams params = BlockingParams.from(request);
+        String topic = ModifyIndex.health(service);
+        return state.blocking.untilIndex(params, () -> state.index.of(topic), request.response()).map(v -> {
+            JsonArray out = new JsonArray();
+            for (ServiceRecord s : state.health.instances(service)) {
+                for (CheckRecord c : state.health.checks(s)) {
+                    out.add(HealthJson.check(state.node, c, s.tags(), false));
+                }
             }
             return ApiResponse.json(out).index(state.index.of(topic));
         });

@@ -171,7 +171,22 @@ final class RegistrationBodyParser {
         if (name.isEmpty()) {
             name = "Service '" + serviceName + "' check";
         }
+        String tcp = null;
+        Duration interval = null;
+        Duration timeout = null;
+        if (type.equals("tcp")) {
+            tcp = c.string("TCP", "");
+            interval = c.duration("Interval");
+            if (tcp.isEmpty() || interval == null || interval.isZero() || interval.isNegative()) {
+                throw ApiException.badRequest(
+                    "Invalid check: Must provide TTL or Script/DockerContainerID/HTTP/TCP/GRPC/AliasService and Interval");
+            }
+            timeout = c.duration("Timeout");
+            if (timeout == null || timeout.isZero() || timeout.isNegative()) {
+                timeout = TcpChecks.DEFAULT_TIMEOUT;
+            }
+        }
         return new CheckDefinition(c.firstString(null, "CheckID", "ID"), name, status, c.string("Notes", ""), "",
-            type, ttl, alias);
+            type, ttl, alias, tcp, interval, timeout);
     }
 }

@@ -2,6 +2,7 @@ package io.connectproxy.devagent;
 
 import io.vertx.core.json.JsonObject;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -18,6 +19,8 @@ final class RegistrationPlanner {
     static final int SIDECAR_MAX_PORT = 21255;
     static final int MANAGED_MIN_PORT = 20000;
     static final int MANAGED_MAX_PORT = 20255;
+    /** Consul's interval for the default "Connect Sidecar Listening" check. */
+    static final Duration SIDECAR_CHECK_INTERVAL = Duration.ofSeconds(10);
 
     private static final Pattern IPV4 = Pattern.compile("^\\d{1,3}(\\.\\d{1,3}){3}$");
 
@@ -33,6 +36,14 @@ final class RegistrationPlanner {
      *                 sidecar's port)
      */
     static List<Planned> plan(ServiceDefinition definition, Collection<ServiceRecord> existing) {
+        return plan(definition, existing, SIDECAR_CHECK_INTERVAL);
+    }
+
+    /**
+     * @param sidecarCheckInterval how often the default "Connect Sidecar Listening" check runs (Consul: 10 s)
+     */
+    static List<Planned> plan(ServiceDefinition definition, Collection<ServiceRecord> existing,
+                              Duration sidecarCheckInterval) {
         List<Planned> out = new ArrayList<>();
         ServiceRecord parent = finish(definition.service());
         out.add(new Planned(parent, checks(parent, definition.checks())));
@@ -41,8 +52,7 @@ final class RegistrationPlanner {
             ServiceRecord sidecar = sidecar(parent, definition.sidecar().service(), existing, taken);
             taken.add(sidecar.port());
             List<CheckDefinition> sidecarChecks = definition.sidecar().checks().isEmpty()
-                ? List.of(new CheckDefinition(null, "Connect Sidecar Aliasing " + parent.id(), CheckRecord.CRITICAL,
-                    "", "", "alias", null, parent.id()))
+                ? sidecarDefaultChecks(parent, sidecar, sidecarCheckInterval)
                 : definition.sidecar().checks();
             out.add(new Planned(sidecar, checks(sidecar, sidecarChecks)));
         }
@@ -51,6 +61,23 @@ final class RegistrationPlanner {
             out.add(new Planned(managed, List.of()));
         }
         return out;
+    }
+
+    /**
+     * Consul 1.10's two checks for a sidecar registered without checks of its own (agent/sidecar_service.go):
+     * a TCP connect to its public port every 10 s, on Proxy.LocalServiceAddress ("the checks can always be
+     * overridden if a non-loopback IP is needed"), and an alias of the parent service's checks. Both start
+     * critical, like every check registered without a Status.
+     */
+    private static List<CheckDefinition> sidecarDefaultChecks(ServiceRecord parent, ServiceRecord sidecar,
+                                                              Duration interval) {
+        String host = sidecar.proxy().localServiceAddress();
+        String tcp = (host.contains(":") ? "[" + host + "]" : host) + ":" + sidecar.port();
+        return List.of(
+            new CheckDefinition(null, "Connect Sidecar Listening", CheckRecord.CRITICAL, "", "", "tcp", null, "",
+                tcp, interval, TcpChecks.DEFAULT_TIMEOUT),
+            new CheckDefinition(null, "Connect Sidecar Aliasing " + parent.id(), CheckRecord.CRITICAL, "", "",
+                "alias", null, parent.id()));
     }
 
     private static ServiceRecord finish(ServiceRecord s) {
@@ -136,7 +163,8 @@ final class RegistrationPlanner {
                 checkId = "service:" + service.id() + (definitions.size() > 1 ? ":" + (i + 1) : "");
             }
             out.add(new CheckRecord(checkId, d.name(), d.status(), d.notes(), d.output(), service.id(), service.name(),
-                d.type(), d.ttl(), d.aliasServiceId().isEmpty() ? null : d.aliasServiceId(), 0, 0));
+                d.type(), d.ttl(), d.aliasServiceId().isEmpty() ? null : d.aliasServiceId(), d.tcp(), d.interval(),
+                d.timeout(), 0, 0));
         }
         return out;
     }

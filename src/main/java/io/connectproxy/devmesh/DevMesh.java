@@ -105,7 +105,9 @@ public final class DevMesh {
                 Map.of());
         ProxyRuntime runtime = new ProxyRuntime();
         sidecars.put(serviceId, runtime);
-        return runtime.start(own, launch);
+        // the sidecar's TCP check ran at registration, before anything listened: run it now rather than have
+        // the upstreams of the next sidecar wait up to an interval for this one to count as passing
+        return runtime.start(own, launch).compose(v -> agent.runChecks(serviceId));
     }
 
     /** "host:port" of the agent's HTTP API, as CONSUL_HTTP_ADDR takes it. */

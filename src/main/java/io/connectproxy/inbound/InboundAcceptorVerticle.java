@@ -11,10 +11,9 @@ import io.connectproxy.identity.SpiffeId;
 import io.connectproxy.identity.TlsEngine;
 import io.connectproxy.identity.TlsIdentity;
 import io.connectproxy.logging.RateLimitedLog;
+import io.connectproxy.net.FirstByteWatch;
 import io.connectproxy.net.Pipe;
 import io.connectproxy.net.PipeOptions;
-import io.netty.handler.ssl.NotSslRecordException;
-import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetClient;
@@ -155,19 +154,30 @@ public final class InboundAcceptorVerticle extends VerticleBase {
             return;
         }
         String peer = String.valueOf(socket.remoteAddress());
+        FirstByteWatch firstByte = FirstByteWatch.start(socket);
         socket.upgradeToSsl(sslOptions).onComplete(ar -> {
             if (ar.succeeded()) {
                 accept(socket, peer);
-                return;
+            } else {
+                handshakeFailed(socket, peer, firstByte, ar.cause());
             }
-            Throwable e = ar.cause();
-            String reason = handshakeReason(e);
-            metrics.handshakeFailed(LISTENER, reason);
-            metrics.rejected(LISTENER, "handshake");
-            rejections.log(() -> "inbound: rejected " + peer + " in the TLS handshake (" + reason + "): "
-                    + e.getClass().getSimpleName() + ": " + e.getMessage());
-            socket.close();
         });
+    }
+
+    private void handshakeFailed(NetSocket socket, String peer, FirstByteWatch firstByte, Throwable e) {
+        String reason = HandshakeFailureClassifier.classify(e, firstByte.sawByte());
+        if (reason.equals(HandshakeFailureClassifier.PROBE)) {
+            // a TCP health check (Consul's "Connect Sidecar Listening" every 10 s): not a failure
+            metrics.probed(LISTENER);
+            LOG.fine(() -> "inbound: probe from " + peer + " (connected and closed without sending)");
+            socket.close();
+            return;
+        }
+        metrics.handshakeFailed(LISTENER, reason);
+        metrics.rejected(LISTENER, "handshake");
+        rejections.log(() -> "inbound: rejected " + peer + " in the TLS handshake (" + reason + "): "
+                + e.getClass().getSimpleName() + ": " + e.getMessage());
+        socket.close();
     }
 
     private void accept(NetSocket socket, String peer) {
@@ -333,39 +343,5 @@ public final class InboundAcceptorVerticle extends VerticleBase {
             // verifyClient already proved there is a certificate; an empty serial only weakens the agent's log
         }
         return "";
-    }
-
-    /** A short, stable label for why a handshake failed (metrics label and log), from the engine's exception. */
-    static String handshakeReason(Throwable e) {
-        if (e instanceof SslHandshakeTimeoutException) {
-            return "timeout";
-        }
-        if (e instanceof NotSslRecordException) {
-            return "not_tls";
-        }
-        // both engines' wording, BoringSSL's upper-case codes included; the cause often holds the detail
-        StringBuilder all = new StringBuilder();
-        for (Throwable c = e; c != null && all.length() < 2000; c = c.getCause() == c ? null : c.getCause()) {
-            all.append(' ').append(c.getMessage());
-        }
-        String m = all.toString().toLowerCase(Locale.ROOT).replace('_', ' ');
-        if (m.contains("timed out")) {
-            return "timeout";
-        }
-        if (m.contains("empty client certificate") || m.contains("certificate_required")
-                || m.contains("peer did not return a certificate") || m.contains("peer not authenticated")) {
-            return "no_client_cert";
-        }
-        if (m.contains("protocol") || m.contains("version")) {
-            return "protocol";
-        }
-        if (m.contains("cipher")) {
-            return "no_shared_cipher";
-        }
-        if (m.contains("certificate") || m.contains("certification path") || m.contains("pkix")
-                || m.contains("key usage")) {
-            return "untrusted_certificate";
-        }
-        return "other";
     }
 }

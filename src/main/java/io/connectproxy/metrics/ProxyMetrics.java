@@ -107,6 +107,14 @@ public final class ProxyMetrics {
         registry.counter(PREFIX + "rejections_total", Tags.of("listener", listener, "reason", reason)).increment();
     }
 
+    /**
+     * A peer connected and went away without sending a byte: a TCP health check (Consul's "Connect Sidecar
+     * Listening", Nomad's, a Kubernetes tcpSocket probe). Kept apart from handshake failures and rejections.
+     */
+    public void probed(String listener) {
+        registry.counter(PREFIX + "probes_total", Tags.of("listener", listener)).increment();
+    }
+
     public void handshakeFailed(String listener, String reason) {
         registry.counter(PREFIX + "tls_handshake_failures_total", Tags.of("listener", listener, "reason", reason))
                 .increment();

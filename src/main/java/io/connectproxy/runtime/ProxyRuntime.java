@@ -7,6 +7,7 @@ import io.connectproxy.admin.RunningConfig;
 import io.connectproxy.bus.Addresses;
 import io.connectproxy.bus.Codecs;
 import io.connectproxy.config.ConfigWatcherVerticle;
+import io.connectproxy.config.HostPort;
 import io.connectproxy.config.LaunchConfig;
 import io.connectproxy.config.ProxyConfig;
 import io.connectproxy.config.ShutdownTiming;
@@ -90,7 +91,10 @@ public final class ProxyRuntime {
                 .compose(config -> {
                     metrics.localService(config.serviceName());
                     ShutdownTiming.of(config); // a bad shutdown_grace_ms / drain_timeout_ms is a config error
-                    return startDataPlane(vertx, launch, config);
+                    // admin_bind is the operator's choice for this service: taken, it stops the start like -admin-bind
+                    return moveAdmin(vertx, config.adminBind())
+                            .onSuccess(v -> followAdminBind(vertx))
+                            .compose(v -> startDataPlane(vertx, launch, config));
                 });
     }
 
@@ -175,13 +179,24 @@ public final class ProxyRuntime {
             info.put("public_listener_tls_engine", in.description());
         }
         info.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
+        NativeFallbacks fallbacks = NativeFallbacks.last();
+        if (fallbacks != null) {
+            info.mergeIn(fallbacks.toJson());
+        }
         return info;
     }
 
     /** What {@code /config} shows: the launch settings and the config in use, secrets redacted. */
     public JsonObject runningConfig() {
         ConfigWatcherVerticle w = watcher;
-        return RunningConfig.toJson(launch, w == null ? null : w.current());
+        JsonObject out = RunningConfig.toJson(launch, w == null ? null : w.current());
+        AdminVerticle a = admin;
+        HostPort bound = a == null ? null : a.boundAddress();
+        if (bound != null) {
+            // where it really listens: a fallback port or the proxy config's admin_bind
+            out.getJsonObject("admin").put("bind", bound.toString());
+        }
+        return out;
     }
 
     /** The admin listener's bound port, or -1 when it is off or not started. */
@@ -233,11 +248,48 @@ public final class ProxyRuntime {
         if (!launch.adminEnabled()) {
             return Future.succeededFuture();
         }
-        PrometheusMeterRegistry prometheus = metrics.registry() instanceof PrometheusMeterRegistry p ? p : null;
-        AdminVerticle a = new AdminVerticle(launch.adminBind(), this::readiness, this::runningConfig,
-                () -> prometheus == null ? "" : prometheus.scrape());
+        // the default address was nobody's choice: when another proxy on this host holds it, any free port will do
+        AdminVerticle a = newAdmin(launch.adminBind(), !launch.adminBindChosen());
         admin = a;
         return vertx.deployVerticle(a).mapEmpty();
+    }
+
+    private AdminVerticle newAdmin(HostPort bind, boolean anyPortWhenTaken) {
+        PrometheusMeterRegistry prometheus = metrics.registry() instanceof PrometheusMeterRegistry p ? p : null;
+        return new AdminVerticle(bind, anyPortWhenTaken, this::readiness, this::runningConfig,
+                () -> prometheus == null ? "" : prometheus.scrape());
+    }
+
+    /**
+     * Moves the admin listener to the proxy config's {@code admin_bind} when no -admin-bind/admin.bind chose one:
+     * the new listener first, then the old one goes, so /ready never stops answering. Fails when the address is
+     * taken (the operator chose it), leaving the old listener in place.
+     */
+    private Future<Void> moveAdmin(Vertx vertx, HostPort target) {
+        AdminVerticle current = admin;
+        if (target == null || current == null || launch.adminBindChosen() || target.equals(current.boundAddress())) {
+            return Future.succeededFuture();
+        }
+        AdminVerticle next = newAdmin(target, false);
+        return vertx.deployVerticle(next)
+                .recover(e -> Future.failedFuture(new IllegalStateException(e.getMessage().replace(
+                        "(set -admin-bind to another address, or off)",
+                        "(admin_bind in the proxy config of the service; change it, or set -admin-bind)"), e)))
+                .compose(id -> {
+                    admin = next;
+                    LOG.info(() -> "admin listener moved to " + target + " (admin_bind in the proxy config)");
+                    return current.deploymentID() == null ? Future.<Void>succeededFuture()
+                            : vertx.undeploy(current.deploymentID());
+                });
+    }
+
+    /** A later config that changes admin_bind moves the listener too; a failure keeps the one it has. */
+    private void followAdminBind(Vertx vertx) {
+        vertx.eventBus().<ProxyConfig>localConsumer(Addresses.CONFIG, m -> {
+            HostPort target = m.body().adminBind();
+            moveAdmin(vertx, target).onFailure(e -> LOG.warning(() -> e.getMessage() + "; the admin listener "
+                    + "stays on " + admin.boundAddress()));
+        });
     }
 
     /** Every config published after the first is a reload; the public listener's destination label follows it. */

@@ -30,11 +30,56 @@ class ManagedProxyE2eTest extends MeshTestBase {
 
     private FatJarProcess proxy;
 
+    private final List<FatJarProcess> others = new java.util.ArrayList<>();
+
     @AfterEach
     void stopOwnParts() throws Exception {
         if (proxy != null) {
             proxy.close();
         }
+        for (FatJarProcess p : others) {
+            p.close();
+        }
+    }
+
+    /**
+     * Consul 1.5 starts every managed proxy with the same command line (proxy_defaults.command) and environment
+     * but for CONNECT_PROXY_ID: the second must not die on the admin port the first holds. The default admin
+     * address is not a choice, so whichever comes second listens on another loopback port and says where.
+     */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void twoManagedProxiesWithTheSameCommandLineBothBecomeReady() throws Exception {
+        for (String service : List.of("web", "api")) {
+            EchoServer app = TestMesh.await(EchoServer.start(vertx));
+            mesh.register(new JsonObject().put("Name", service).put("Port", app.port()).put("Connect",
+                    new JsonObject().put("Proxy", new JsonObject().put("Config", new JsonObject()
+                            .put("bind_address", "127.0.0.1").put("bind_port", TestMesh.freePort())))));
+        }
+        Map<String, String> admins = new java.util.LinkedHashMap<>();
+        for (String id : List.of("web-proxy", "api-proxy")) {
+            FatJarProcess p = FatJarProcess.start(List.of(), Map.of("CONNECT_PROXY_ID", id,
+                    "CONNECT_PROXY_TOKEN", TOKEN, "CONSUL_HTTP_ADDR", mesh.agent().httpAddr()));
+            others.add(p);
+            String line = p.awaitLine(l -> l.contains("admin listening on "), Duration.ofSeconds(30));
+            admins.put(id, line.replaceAll(".*admin listening on (\\S+) .*", "$1"));
+        }
+        others.get(0).awaitLine(l -> l.contains("ready: web"), Duration.ofSeconds(30));
+        others.get(1).awaitLine(l -> l.contains("ready: api"), Duration.ofSeconds(30));
+        assertEquals(2, new java.util.HashSet<>(admins.values()).size(), "two admin addresses: " + admins);
+        int i = 0;
+        for (Map.Entry<String, String> admin : admins.entrySet()) {
+            FatJarProcess p = others.get(i++);
+            int port = Integer.parseInt(admin.getValue().substring(admin.getValue().lastIndexOf(':') + 1));
+            Http.Response ready = Http.get(port, "/ready");
+            assertEquals(200, ready.status(), admin.getKey() + " on " + admin.getValue() + ": " + ready.body());
+            if (!admin.getValue().equals("127.0.0.1:19100")) {
+                assertTrue(p.output().lines().anyMatch(l -> l.contains("WARN") && l.contains("127.0.0.1:19100 is taken")
+                        && l.contains("listening on " + admin.getValue())), "the fallback is logged: " + p.output());
+            }
+            assertTrue(p.process().isAlive(), admin.getKey() + " exited: " + p.output());
+        }
+        System.out.println("[figures] admin listeners of two managed proxies started alike: " + admins);
     }
 
     @Test

@@ -42,6 +42,18 @@ class ConfigFileTest {
     }
 
     @Test
+    void adminBindIsHostPort() {
+        assertEquals(new HostPort("127.0.0.1", 19201),
+                parse(withProxyConfig("{\"admin_bind\":\"127.0.0.1:19201\"}")).adminBind());
+        assertEquals(new HostPort("127.0.0.1", 19202), parse(withProxyConfig("{\"admin_bind\":\":19202\"}")).adminBind());
+        assertNull(parse(withProxyConfig("{}")).adminBind());
+        assertEquals("service.connect.proxy.config.admin_bind: must be host:port, got \"19100\"",
+                error(withProxyConfig("{\"admin_bind\":\"19100\"}")));
+        assertTrue(error(withProxyConfig("{\"admin_bind\":8080}"))
+                .startsWith("service.connect.proxy.config.admin_bind: must be a string"));
+    }
+
+    @Test
     void theIssueExampleParsesWithEveryDefault() {
         ProxyConfig c = parse(EXAMPLE);
         assertEquals("web", c.serviceName());

@@ -51,6 +51,9 @@ class LaunchConfigResolverTest {
         assertFalse(c.agent().hasToken());
         assertEquals(LaunchConfig.DEFAULT_ADMIN_BIND, c.adminBind());
         assertEquals("127.0.0.1:19100", c.adminBind().toString());
+        assertFalse(c.adminBindChosen(), "the default admin address is nobody's choice: it may fall back");
+        assertTrue(resolve(Map.of("sidecar-for", "web", "admin-bind", "127.0.0.1:19100"), Map.of())
+                .adminBindChosen(), "-admin-bind, even to the default address, is a choice");
         assertEquals(LogLevel.INFO, c.logLevel());
         assertFalse(c.logJson());
         assertNull(c.configFile());
@@ -99,6 +102,7 @@ class LaunchConfigResolverTest {
         assertEquals("file:8500", fileWins.agent().httpAddr());
         assertEquals("dc-file", fileWins.agent().datacenter());
         assertEquals("127.0.0.1:19200", fileWins.adminBind().toString());
+        assertTrue(fileWins.adminBindChosen(), "admin.bind in the file is a choice");
         assertEquals(LogLevel.WARN, fileWins.logLevel());
         assertTrue(fileWins.logJson());
 

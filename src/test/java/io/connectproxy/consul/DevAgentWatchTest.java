@@ -6,6 +6,7 @@ import io.connectproxy.devagent.DevAgent;
 import io.connectproxy.devagent.DevAgentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetServer;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
@@ -40,7 +41,13 @@ class DevAgentWatchTest {
     @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
     void blocksUntilHealthChangesThenReportsTheInstanceGone(Vertx vertx, VertxTestContext ctx) throws Exception {
         DevAgent agent = start(vertx, 0);
-        agent.registerService(echoWithSidecar()).await(5, TimeUnit.SECONDS);
+        // the sidecar's port listens, so its "Connect Sidecar Listening" check passes and only the TTL check moves
+        NetServer sidecar = vertx.createNetServer().connectHandler(so -> { }).listen(0, "127.0.0.1")
+                .await(5, TimeUnit.SECONDS);
+        JsonObject echo = echoWithSidecar();
+        echo.getJsonObject("connect").getJsonObject("sidecar_service").put("port", sidecar.actualPort());
+        agent.registerService(echo).await(5, TimeUnit.SECONDS);
+        agent.runChecks().await(5, TimeUnit.SECONDS);
         AgentClient client = AgentClient.create(vertx, AgentSettings.local(agent.httpAddr()));
         List<Integer> sizes = new CopyOnWriteArrayList<>();
         List<Long> at = new CopyOnWriteArrayList<>();

@@ -3,6 +3,7 @@ package io.connectproxy.devagent;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetServer;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -29,9 +30,12 @@ class BlockingQueryTest {
 
     @BeforeEach
     void start(Vertx vertx) {
-        JsonObject pong = Scenario.service("pong", 9001, null)
+        // pong's sidecar listens: its "Connect Sidecar Listening" check passes, only pong's TTL check moves
+        NetServer sidecar = await(vertx.createNetServer().connectHandler(so -> { }).listen(0, "127.0.0.1"));
+        JsonObject pong = Scenario.service("pong", 9001, null, sidecar.actualPort())
             .put("Check", new JsonObject().put("CheckID", "pong-ttl").put("TTL", "30s").put("Status", "passing"));
         agent = await(DevAgent.start(vertx, DevAgentOptions.defaults().withServices(new JsonArray().add(pong))));
+        await(agent.runChecks());
         http = new AgentHttp(agent);
     }
 
@@ -60,7 +64,7 @@ class BlockingQueryTest {
 
         JsonArray all = http.get("/v1/health/connect/pong").jsonArray();
         JsonArray checks = all.getJsonObject(0).getJsonArray("Checks");
-        JsonObject alias = checks.getJsonObject(1);
+        JsonObject alias = checks.getJsonObject(2);
         assertEquals("critical", alias.getString("Status"));
         assertEquals("Aliased check \"Service 'pong' check\" failing: boom", alias.getString("Output"));
     }

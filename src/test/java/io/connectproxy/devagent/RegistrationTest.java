@@ -1,7 +1,9 @@
 package io.connectproxy.devagent;
 
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetServer;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
@@ -52,10 +54,13 @@ class RegistrationTest extends DevAgentTestBase {
         assertEquals("dc1", upstreams.getJsonObject(1).getString("Datacenter"));
 
         JsonObject checks = http.get("/v1/agent/checks").json();
-        JsonObject alias = checks.getJsonObject("service:web-sidecar-proxy");
+        JsonObject listening = checks.getJsonObject("service:web-sidecar-proxy:1");
+        assertEquals("tcp", listening.getString("Type"));
+        assertEquals("Connect Sidecar Listening", listening.getString("Name"));
+        JsonObject alias = checks.getJsonObject("service:web-sidecar-proxy:2");
         assertEquals("alias", alias.getString("Type"));
         assertEquals("Connect Sidecar Aliasing web", alias.getString("Name"));
-        assertEquals("passing", alias.getString("Status"));
+        assertEquals("passing", alias.getString("Status"), "web has no checks of its own");
 
         http.putOk("/v1/agent/service/register", new JsonObject().put("Name", "api").put("Port", 9090)
             .put("Connect", new JsonObject().put("SidecarService", new JsonObject())));
@@ -139,9 +144,12 @@ class RegistrationTest extends DevAgentTestBase {
     }
 
     @Test
-    void preparedQueryExecutesByNameAndFiltersUnhealthy() {
-        http.putOk("/v1/agent/service/register", Scenario.service("echo", 9000, null)
+    void preparedQueryExecutesByNameAndFiltersUnhealthy(Vertx vertx) {
+        // echo's sidecar listens, so its "Connect Sidecar Listening" check passes
+        NetServer sidecar = await(vertx.createNetServer().connectHandler(s -> { }).listen(0, "127.0.0.1"));
+        http.putOk("/v1/agent/service/register", Scenario.service("echo", 9000, null, sidecar.actualPort())
             .put("Check", new JsonObject().put("CheckID", "echo-ttl").put("TTL", "30s").put("Status", "passing")));
+        await(agent.runChecks());
         http.post("/v1/query", new JsonObject().put("Name", "echo-q")
             .put("Service", new JsonObject().put("Service", "echo").put("OnlyPassing", true)));
         JsonObject result = http.get("/v1/query/echo-q/execute?connect=true").json();

@@ -9,6 +9,13 @@ final class Scenario {
     private Scenario() {
     }
 
+    /** Like {@link #service(String, int, JsonArray)}, the sidecar on {@code sidecarPort} (something listens there). */
+    static JsonObject service(String name, int port, JsonArray upstreams, int sidecarPort) {
+        JsonObject s = service(name, port, upstreams);
+        s.getJsonObject("Connect").getJsonObject("SidecarService").put("Port", sidecarPort);
+        return s;
+    }
+
     static JsonObject service(String name, int port, JsonArray upstreams) {
         JsonObject proxy = new JsonObject().put("Config", new JsonObject().put("bind_address", "127.0.0.1"));
         if (upstreams != null) {

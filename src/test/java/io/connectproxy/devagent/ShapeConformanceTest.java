@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetServer;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -40,6 +41,11 @@ class ShapeConformanceTest {
     void start(Vertx vertx) {
         agent = await(DevAgent.start(vertx, DevAgentOptions.defaults().withServices(Scenario.all())));
         http = new AgentHttp(agent);
+        // pong's sidecar listens, as in the recording: its "Connect Sidecar Listening" check passes, so it is
+        // listed by ?passing and by a query with OnlyPassing
+        NetServer pongSidecar = await(vertx.createNetServer().connectHandler(s -> { }).listen(0, "127.0.0.1"));
+        http.putOk("/v1/agent/service/register", Scenario.service("pong", 9001, null, pongSidecar.actualPort()));
+        await(agent.runChecks());
     }
 
     @AfterEach

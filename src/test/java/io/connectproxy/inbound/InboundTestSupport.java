@@ -121,6 +121,10 @@ final class InboundTestSupport {
                     .filter(m -> java.util.Arrays.stream(parts).allMatch(m::contains)).toList();
         }
 
+        List<LogRecord> records() {
+            return List.copyOf(records);
+        }
+
         @Override
         public void publish(LogRecord record) {
             records.add(record);

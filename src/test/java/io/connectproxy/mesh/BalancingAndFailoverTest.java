@@ -7,7 +7,9 @@ import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.runtime.ProxyRuntime;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.TestMesh;
+import io.connectproxy.devagent.DevAgentOptions;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.net.NetServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,19 +30,38 @@ class BalancingAndFailoverTest extends MeshTestBase {
     private static final String ECHO_KEY = "service/default/echo";
 
 
-    /** Registers echo-1..n, each with its app and its check echo-i-ttl; starts the sidecars of the first `live`. */
+    /**
+     * Registers echo-1..n, each with its app and its check echo-i-ttl; starts the sidecars of the first `live`.
+     * The others are instances that died after their last passing "Connect Sidecar Listening" check: their port
+     * listened when the agent checked it, and is closed now.
+     */
     private List<EchoServer> echoInstances(int n, int live) {
         List<EchoServer> apps = new ArrayList<>();
+        List<Integer> sidecarPorts = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
             EchoServer app = TestMesh.await(EchoServer.start(vertx));
             apps.add(app);
-            mesh.register(Wire.service("echo-" + i, "echo", app.port(), TestMesh.freePort(), "echo-" + i + "-ttl",
+            int sidecarPort = TestMesh.freePort();
+            sidecarPorts.add(sidecarPort);
+            mesh.register(Wire.service("echo-" + i, "echo", app.port(), sidecarPort, "echo-" + i + "-ttl",
                     new JsonArray()));
         }
         for (int i = 1; i <= live; i++) {
             mesh.startSidecar("echo-" + i);
         }
+        for (int i = live + 1; i <= n; i++) {
+            NetServer diedSince = TestMesh.await(vertx.createNetServer().connectHandler(so -> { })
+                    .listen(sidecarPorts.get(i - 1), "127.0.0.1"));
+            TestMesh.await(mesh.agent().runChecks());
+            TestMesh.await(diedSince.close());
+        }
         return apps;
+    }
+
+    /** The agent's TCP checks do not run again during the test: a dead instance stays listed until its TTL fails. */
+    private void checksOnlyWhenAsked() {
+        mesh.close();
+        mesh = TestMesh.start(vertx, DevAgentOptions.defaults().withSidecarCheckInterval(Duration.ofMinutes(10)));
     }
 
     private ProxyRuntime web(int upstreamPort) {
@@ -74,6 +95,7 @@ class BalancingAndFailoverTest extends MeshTestBase {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void deadInstanceIsRetriedPastThenDroppedWhenItsCheckFails() throws Exception {
+        checksOnlyWhenAsked();
         List<EchoServer> apps = echoInstances(3, 2); // echo-3 is registered but nothing listens on its port
         int port = TestMesh.freePort();
         ProxyRuntime web = web(port);

@@ -68,7 +68,10 @@ class MeshE2eTest {
         Files.writeString(servicesFile, new JsonObject().put("services", services).encodePrettily());
         String agentAddr = "127.0.0.1:" + TestMesh.freePort();
 
-        FatJarProcess agent = start("dev", "-http-addr", agentAddr, "-services", servicesFile.toString());
+        // each sidecar counts as passing once the agent's "Connect Sidecar Listening" check has seen its port
+        // listen: every second here instead of Consul's 10 s, so the exchange below need not wait for it
+        FatJarProcess agent = start("dev", "-http-addr", agentAddr, "-services", servicesFile.toString(),
+                "-sidecar-check-interval", "1s");
         agent.awaitLine(l -> l.contains("dev agent serving"), Duration.ofSeconds(30));
         FatJarProcess echoSidecar = start("-sidecar-for", "echo", "-http-addr", agentAddr, "-admin-bind", "off");
         FatJarProcess webSidecar = start("-sidecar-for", "web", "-http-addr", agentAddr, "-admin-bind", "off");

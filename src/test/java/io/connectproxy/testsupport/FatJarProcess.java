@@ -38,9 +38,16 @@ public final class FatJarProcess implements AutoCloseable {
     }
 
     public static FatJarProcess start(List<String> args, Map<String, String> env) throws IOException {
+        return start(List.of(), args, env);
+    }
+
+    /** With JVM options ({@code -Dkey=value}, …) before {@code -jar}. */
+    public static FatJarProcess start(List<String> jvmOptions, List<String> args, Map<String, String> env)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx128m");
+        cmd.addAll(jvmOptions);
         cmd.add("-jar");
         cmd.add(jar().toString());
         cmd.addAll(args);

@@ -94,6 +94,9 @@ public final class TestMesh implements AutoCloseable {
         sidecarVertx.add(own);
         ProxyRuntime runtime = new ProxyRuntime(timing);
         await(runtime.start(own, launch));
+        // its "Connect Sidecar Listening" check ran at registration, before it listened
+        String id = launch.source().id();
+        await(id == null ? agent.runChecks() : agent.runChecks(id));
         return runtime;
     }
 
