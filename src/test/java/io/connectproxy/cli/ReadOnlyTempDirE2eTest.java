@@ -76,7 +76,7 @@ class ReadOnlyTempDirE2eTest extends MeshTestBase {
         assertEquals(1, epoll.size(), "one line for epoll: " + output);
         assertEquals(1, boring.size(), "one line for BoringSSL: " + output);
         for (String line : List.of(epoll.get(0), boring.get(0))) {
-            assertTrue(line.contains(" WARN ") && line.contains(readOnly.path().toString())
+            assertTrue(line.contains("[WARN]") && line.contains(readOnly.path().toString())
                     && line.contains("-Dio.netty.native.workdir=") && line.contains("emptyDir"), line);
         }
         assertTrue(output.lines().noneMatch(l -> l.startsWith("\tat ") || l.contains("Exception in thread")),

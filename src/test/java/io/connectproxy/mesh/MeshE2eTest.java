@@ -78,8 +78,10 @@ class MeshE2eTest {
         echoSidecar.awaitLine(l -> l.contains("ready: echo"), Duration.ofSeconds(30));
         webSidecar.awaitLine(l -> l.contains("ready: web"), Duration.ofSeconds(30));
 
+        // until the agent's next check has seen echo's sidecar listen and web's discovery has the endpoint (1-2 s
+        // on a quiet machine; a bound for a loaded 2-core CI box)
         assertEquals("across three processes", Wire.exchange(upstreamPort, "across three processes",
-                Duration.ofSeconds(5)));
+                Duration.ofSeconds(15)));
         for (int i = 0; i < 5; i++) {
             assertEquals("again " + i, Wire.exchangeOnce(upstreamPort, "again " + i));
         }
