@@ -65,6 +65,8 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     /** What new connections are upgraded with: the current identity and handshake timeout. */
     private ServerSSLOptions sslOptions;
     private NetClient appClient;
+    /** Bounds the handshakes this event loop runs at once ({@code max_handshakes_in_flight}). */
+    private HandshakeGate handshakes;
     private long recheckTimer = -1;
     private boolean draining;
 
@@ -88,6 +90,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         authorizer = newAuthorizer(config.serviceName());
+        handshakes = new HandshakeGate(vertx, config.maxHandshakesInFlight(), config.handshakeTimeoutMs() / 2);
         appClient = createAppClient(config);
         vertx.eventBus().<ProxyConfig>localConsumer(Addresses.CONFIG, m -> onConfig(m.body()));
         vertx.eventBus().<TlsIdentity>localConsumer(Addresses.IDENTITY, m -> onIdentity(m.body()));
@@ -142,6 +145,9 @@ public final class InboundAcceptorVerticle extends VerticleBase {
                 .setPort(config.bindPort())
                 .setTcpNoDelay(true)
                 .setReuseAddress(true)
+                // 0: the system's somaxconn (Netty's default); connections beyond it wait in SYN retries
+                .setAcceptBacklog(config.acceptBacklog() > 0 ? config.acceptBacklog()
+                        : NetServerOptions.DEFAULT_ACCEPT_BACKLOG)
                 .setSslEngineOptions(engine.options());
         NetServer s = vertx.createNetServer(options).connectHandler(this::handshake);
         return s.listen().onSuccess(bound -> server = bound);
@@ -154,8 +160,18 @@ public final class InboundAcceptorVerticle extends VerticleBase {
             socket.close();
             return;
         }
+        if (!handshakes.admit(socket, () -> upgrade(socket))) {
+            metrics.rejected(LISTENER, "overloaded");
+            rejections.log(() -> "inbound: refused " + socket.remoteAddress() + ": " + handshakes.waiting()
+                    + " connections already wait for a handshake on this event loop");
+            socket.close();
+        }
+    }
+
+    /** The handshake, when the gate lets it start; the future ends with it (success or not). */
+    private Future<Void> upgrade(NetSocket socket) {
         String peer = String.valueOf(socket.remoteAddress());
-        socket.upgradeToSsl(sslOptions).onComplete(ar -> {
+        return socket.upgradeToSsl(sslOptions).onComplete(ar -> {
             if (ar.succeeded()) {
                 accept(socket, peer);
                 return;
@@ -238,6 +254,11 @@ public final class InboundAcceptorVerticle extends VerticleBase {
             NetClient old = appClient;
             appClient = createAppClient(next);
             old.close();
+        }
+        handshakes.limit(next.maxHandshakesInFlight(), next.handshakeTimeoutMs() / 2);
+        if (previous.acceptBacklog() != next.acceptBacklog()) {
+            LOG.warning(() -> "inbound: accept_backlog " + next.acceptBacklog() + " applies when the public listener"
+                    + " is bound again (restart or a new bind address/port); it stays " + previous.acceptBacklog());
         }
         if (previous.authzRecheckIntervalMs() != next.authzRecheckIntervalMs()) {
             vertx.cancelTimer(recheckTimer);
