@@ -11,6 +11,7 @@ import io.connectproxy.identity.SpiffeId;
 import io.connectproxy.identity.TlsEngine;
 import io.connectproxy.identity.TlsIdentity;
 import io.connectproxy.logging.RateLimitedLog;
+import io.connectproxy.net.AdmissionGate;
 import io.connectproxy.net.Pipe;
 import io.connectproxy.net.PipeOptions;
 import io.netty.handler.ssl.NotSslRecordException;
@@ -66,7 +67,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     private ServerSSLOptions sslOptions;
     private NetClient appClient;
     /** Bounds the handshakes this event loop runs at once ({@code max_handshakes_in_flight}). */
-    private HandshakeGate handshakes;
+    private AdmissionGate handshakes;
     private long recheckTimer = -1;
     private boolean draining;
 
@@ -90,7 +91,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         authorizer = newAuthorizer(config.serviceName());
-        handshakes = new HandshakeGate(vertx, config.maxHandshakesInFlight(), config.handshakeTimeoutMs() / 2);
+        handshakes = new AdmissionGate(vertx, true, config.maxHandshakesInFlight(), config.handshakeTimeoutMs() / 2);
         appClient = createAppClient(config);
         vertx.eventBus().<ProxyConfig>localConsumer(Addresses.CONFIG, m -> onConfig(m.body()));
         vertx.eventBus().<TlsIdentity>localConsumer(Addresses.IDENTITY, m -> onIdentity(m.body()));

@@ -10,6 +10,7 @@ import io.connectproxy.identity.PeerIdentityVerifier;
 import io.connectproxy.identity.TlsEngine;
 import io.connectproxy.identity.TlsIdentity;
 import io.connectproxy.logging.RateLimitedLog;
+import io.connectproxy.net.AdmissionGate;
 import io.connectproxy.net.FirstRead;
 import io.connectproxy.net.Pipe;
 import io.connectproxy.net.PipeOptions;
@@ -68,11 +69,14 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         LoadBalancer balancer;
         NetServer server;
         final String name;
+        /** Mesh dials (TLS handshakes) this listener runs at once on this event loop. */
+        final AdmissionGate dials;
 
-        Listener(UpstreamConfig upstream) {
+        Listener(UpstreamConfig upstream, AdmissionGate dials) {
             this.upstream = upstream;
             this.balancer = LoadBalancer.create(upstream.balancer().wireName());
             this.name = "upstream:" + upstream.destinationName();
+            this.dials = dials;
         }
     }
 
@@ -164,6 +168,9 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         endpoints.keySet().retainAll(destinations);
         for (Map.Entry<String, UpstreamConfig> e : wanted.entrySet()) {
             Listener existing = listeners.get(e.getKey());
+            if (existing != null) {
+                existing.dials.limit(next.maxHandshakesInFlight(), e.getValue().connectTimeoutMs() / 2);
+            }
             if (existing == null) {
                 work.add(open(e.getValue()));
             } else if (!existing.upstream.equals(e.getValue())) {
@@ -180,7 +187,8 @@ public final class UpstreamListenerVerticle extends VerticleBase {
     }
 
     private Future<?> open(UpstreamConfig upstream) {
-        Listener listener = new Listener(upstream);
+        Listener listener = new Listener(upstream, new AdmissionGate(vertx, false, config.maxHandshakesInFlight(),
+                upstream.connectTimeoutMs() / 2));
         listeners.put(upstream.listenerKey(), listener);
         NetServerOptions options = new NetServerOptions().setTcpNoDelay(true).setReuseAddress(true);
         SocketAddress bind = upstream.isUnixSocket()
@@ -224,10 +232,28 @@ public final class UpstreamListenerVerticle extends VerticleBase {
             client.close();
             return;
         }
+        if (!listener.dials.admit(client, () -> connect(listener, client, clientSpoke))) {
+            metrics.upstreamDialFailed(upstream.destinationName(), "overloaded");
+            failures.log(() -> "upstream " + upstream.destinationName() + ": " + listener.dials.waiting()
+                    + " connections already wait for a dial on this event loop, closing connection from "
+                    + client.remoteAddress());
+            client.close();
+        }
+    }
+
+    /**
+     * Dials (in balancer order, from the endpoints known now) and pipes; the future ends with the dial.
+     * {@code connect_timeout_ms} runs from here, not from the accept: a connection that waited for its turn in a
+     * burst (the gate serves those waiting half of it first) still gets its whole time to reach an instance,
+     * rather than being closed unanswered for the wait.
+     */
+    private Future<Dialled> connect(Listener listener, NetSocket client, Future<FirstRead.Kind> clientSpoke) {
+        UpstreamConfig upstream = listener.upstream;
         long deadline = System.nanoTime() + upstream.connectTimeoutMs() * 1_000_000L;
+        EndpointSet set = endpoints.getOrDefault(upstream.destinationKey(), EndpointSet.empty(upstream.destinationKey()));
         List<Endpoint> order = listener.balancer.order(set.endpoints());
         openConnections++;
-        dial(upstream, order, 0, deadline, clientSpoke).onComplete(ar -> {
+        return dial(upstream, order, 0, deadline, clientSpoke).onComplete(ar -> {
             if (ar.failed()) {
                 openConnections--;
                 failures.log(() -> "upstream " + upstream.destinationName() + ": all dials failed, closing connection"

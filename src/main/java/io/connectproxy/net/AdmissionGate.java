@@ -1,6 +1,5 @@
-package io.connectproxy.inbound;
+package io.connectproxy.net;
 
-import io.connectproxy.net.ReadHold;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetSocket;
@@ -9,28 +8,28 @@ import java.util.ArrayDeque;
 import java.util.function.Supplier;
 
 /**
- * Bounds the TLS handshakes one event loop runs at once; the connections beyond the bound wait with their bytes
- * left in the kernel ({@link ReadHold}), and their handshake (and its timeout) starts when a slot frees up. Why: a
- * burst of thousands of handshakes started together shares the event loop among all of them, so each finishes only
- * when nearly all are done, and many pass the handshake timeout; bounded, each takes its own few milliseconds.
+ * Bounds how many connection set-ups (a TLS handshake on the public listener, a mesh dial on an upstream listener)
+ * one event loop runs at once; the connections beyond the bound wait, and their set-up (and its timeout) starts
+ * when a slot frees up. Why: a burst of thousands of set-ups started together shares the event loop among all of
+ * them, so each finishes only when nearly all are done, past the handshake timeouts on both sides; bounded, each
+ * takes its own few milliseconds while the rest wait where no timer runs.
  * <p>
- * Which waiting connection goes next: the newest, unless the oldest has waited {@code urgentAfterMs} (half the
- * handshake timeout), then the oldest. Newest first keeps a connection that arrives during a burst from waiting
- * for the whole burst (its caller is most likely still there, and a short queue behaves the same either way); the
- * urgent rule keeps the first ones of a long burst from waiting until their callers' own handshake timeouts,
- * which are usually this side's. bench/RESULTS.md has the measurements of the alternatives.
+ * Which waiting connection goes next: the newest, unless the oldest has waited {@code urgentAfterMs}, then the
+ * oldest. Newest first keeps a connection that arrives during a burst from waiting for the whole burst (its peer is
+ * most likely still there; a short queue behaves the same either way); the urgent rule keeps the first ones of a
+ * long burst from waiting into their peers' timeouts. bench/RESULTS.md has the measurements of the alternatives.
  * <p>
- * A slot is held until the handshake ends, but at most {@link #LEASE_MS}: a peer that connects and sends nothing
- * must not keep others waiting for the whole handshake timeout. Not thread-safe: one instance per event loop,
- * used on it only.
+ * A slot is held until the set-up ends, but at most {@link #LEASE_MS}: a peer that connects and sends nothing must
+ * not hold others back for a whole timeout. Not thread-safe: one instance per event loop, used on it only.
  */
-final class HandshakeGate {
-    /** How long one handshake may hold its slot; a healthy one takes a few milliseconds of the loop's time. */
-    static final long LEASE_MS = 250;
-    /** Connections waiting for a slot per event loop before new ones are refused at once. */
-    static final int MAX_WAITING = 20_000;
+public final class AdmissionGate {
+    /** How long one set-up may hold its slot; a healthy one takes a few milliseconds. */
+    static final long LEASE_MS = 100;
+    /** Connections waiting per event loop before new ones are refused at once. */
+    public static final int MAX_WAITING = 20_000;
 
     private final Vertx vertx;
+    private final boolean holdReads;
     private final ArrayDeque<Waiting> queue = new ArrayDeque<>();
     private int limit;
     private long urgentAfterNanos;
@@ -50,50 +49,52 @@ final class HandshakeGate {
     }
 
     /**
-     * @param limit         handshakes at once; 0 = no bound
+     * @param holdReads     leave a waiting socket's bytes in the kernel ({@link ReadHold}): for sockets that are
+     *                      upgraded to TLS when their turn comes, whose ClientHello must reach the TLS handler
+     * @param limit         set-ups at once; 0 = no bound
      * @param urgentAfterMs a connection that has waited this long goes before newer ones
      */
-    HandshakeGate(Vertx vertx, int limit, long urgentAfterMs) {
+    public AdmissionGate(Vertx vertx, boolean holdReads, int limit, long urgentAfterMs) {
         this.vertx = vertx;
+        this.holdReads = holdReads;
         this.limit = limit;
         this.urgentAfterNanos = urgentAfterMs * 1_000_000L;
     }
 
     /** New settings (config change); waiting connections are let in if the bound grew. */
-    void limit(int next, long urgentAfterMs) {
+    public void limit(int next, long urgentAfterMs) {
         limit = next;
         urgentAfterNanos = urgentAfterMs * 1_000_000L;
         pump();
     }
 
-    int inFlight() {
+    public int inFlight() {
         return inFlight;
     }
 
-    int waiting() {
+    public int waiting() {
         return waiting;
     }
 
     /**
-     * Runs {@code start} (the handshake) now when a slot is free, or later in arrival order. Call it from the
-     * connect handler, before any byte was read. Returns false when too many are waiting already: the caller
-     * refuses the connection.
+     * Runs {@code start} now when a slot is free, or later; its future ends the set-up. Call it from the connect
+     * handler, before any byte was read. Returns false when too many wait already: the caller refuses the
+     * connection. A waiting socket that closes is dropped (its close handler is this gate's until it starts).
      */
-    boolean admit(NetSocket socket, Supplier<Future<?>> start) {
-        if (limit <= 0 || (inFlight < limit && queue.isEmpty())) {
+    public boolean admit(NetSocket socket, Supplier<Future<?>> start) {
+        if (limit <= 0 || (inFlight < limit && waiting == 0)) {
             run(start);
             return true;
         }
         if (waiting >= MAX_WAITING) {
             return false;
         }
-        if (!ReadHold.hold(socket)) {
-            // cannot keep its bytes in the kernel: waiting would lose its ClientHello, so no bound for this one
+        if (holdReads && !ReadHold.hold(socket)) {
+            // its bytes cannot stay in the kernel: waiting would lose its ClientHello, so no bound for this one
             run(start);
             return true;
         }
         Waiting w = new Waiting(socket, start);
-        // a peer that gives up while waiting (its FIN or RST is still seen) leaves no slot behind
         socket.closeHandler(v -> {
             if (!w.gone) {
                 w.gone = true;
