@@ -5,7 +5,7 @@
 # within 1 s. The table, the burst line and the sidecars' failure counters are appended to bench/RESULTS.md.
 #
 #   bench/burst.sh [--burst 3000] [--burst-seconds 1] [--no-record] [--label TEXT] [other bench/run.sh flags]
-#   ECHO_TUNING='"max_handshakes_in_flight": 0, "accept_backlog": 128' bench/burst.sh --label "no bound"
+#   SIDECAR_TUNING='"max_handshakes_in_flight": 0, "accept_backlog": 128' bench/burst.sh --label "no bound"
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 exec "$HERE/run.sh" --burst 3000 --repeats 1 --no-warmup "$@"

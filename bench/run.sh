@@ -25,18 +25,18 @@
 # --profile      record JFR (settings=profile) in both sidecars; prints their hottest methods at the end
 # --hold S       start everything, print the ports and pids, keep it up for S seconds (manual experiments), exit
 # --wait-quiet S wait up to S seconds for the 1-minute load average to drop below 1 (shared machines)
-# Environment: READY_REGEX (the sidecar's readiness log line, default below), SIDECAR_ARGS (extra proxy flags),
-# ECHO_TUNING (extra keys for echo's proxy config map, e.g. '"accept_backlog": 128, "max_handshakes_in_flight": 0').
+# Environment: PROXY_JAR (the sidecars' jar instead of target/proxy-fat.jar), READY_REGEX (the sidecar's readiness log line, default below), SIDECAR_ARGS (extra proxy flags),
+# SIDECAR_TUNING (extra keys for both sidecars' proxy config maps, e.g. '"max_handshakes_in_flight": 0').
 set -euo pipefail
 
 ORIG_CMD="bench/run.sh$(printf ' %q' "$@")"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 cd "$ROOT"  # relative paths in bench/jvm.flags (a CDS archive) are relative to the checkout
-JAR="$ROOT/target/proxy-fat.jar"
+JAR="${PROXY_JAR:-$ROOT/target/proxy-fat.jar}"  # PROXY_JAR: another build (e.g. main's) for a before/after
 READY_REGEX="${READY_REGEX:-ready: }"
 SIDECAR_ARGS="${SIDECAR_ARGS:-}"
-ECHO_TUNING="${ECHO_TUNING:-}"
+SIDECAR_TUNING="${SIDECAR_TUNING:-}"
 BURST=0
 BURST_SECONDS=1
 ONLY_SET=0
@@ -139,7 +139,8 @@ trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- build only what is missing or stale
 if [ "$DIRECT_ONLY" = 0 ]; then
-    if [ ! -f "$JAR" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]; then
+    if [ -z "${PROXY_JAR:-}" ] && { [ ! -f "$JAR" ] \
+        || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]; }; then
         log "building $JAR (missing or older than the sources)"
         (cd "$ROOT" && mvn -B -q package -DskipTests)
     fi
@@ -175,8 +176,8 @@ start_agent() {
     sed -e "s/\"@ECHO_PORT@\"/$ECHO_PORT/" -e "s/\"@ECHO_SIDECAR_PORT@\"/$ECHO_SC_PORT/" \
         -e "s/\"@WEB_PORT@\"/$WEB_PORT/" -e "s/\"@WEB_SIDECAR_PORT@\"/$WEB_SC_PORT/" \
         -e "s/\"@UPSTREAM_PORT@\"/$UPSTREAM_PORT/" "$HERE/services.json" > "$WORK/services.json"
-    if [ -n "$ECHO_TUNING" ]; then  # echo's proxy config block is the first one
-        sed -i "0,/\"bind_address\": \"127.0.0.1\"/s//\"bind_address\": \"127.0.0.1\", $ECHO_TUNING/" "$WORK/services.json"
+    if [ -n "$SIDECAR_TUNING" ]; then  # both sidecars' proxy config maps
+        sed -i "s/\"bind_address\": \"127.0.0.1\"/\"bind_address\": \"127.0.0.1\", $SIDECAR_TUNING/" "$WORK/services.json"
     fi
     java -jar "$JAR" dev -http-addr "127.0.0.1:$AGENT_PORT" -services "$WORK/services.json" \
         > "$WORK/agent.log" 2>&1 &
@@ -416,7 +417,7 @@ TABLE="$("${LG[@]}" report --raw "$RAW")"
     echo "$TABLE"
     if [ -n "$BURST_LINE" ] || [ "$BURST" -gt 0 ]; then
         echo
-        echo "Cold burst (${ECHO_TUNING:-echo sidecar with default tuning}): \`${BURST_LINE:-no result}\` → **$BURST_VERDICT**"
+        echo "Cold burst (sidecar tuning: ${SIDECAR_TUNING:-defaults}): \`${BURST_LINE:-no result}\` → **$BURST_VERDICT**"
         if [ -s "$WORK/burst-metrics.txt" ]; then
             echo
             cat "$WORK/burst-metrics.txt"

@@ -8,6 +8,7 @@ import io.connectproxy.testsupport.TestMesh;
 import io.connectproxy.testsupport.Wire;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,6 +90,35 @@ class SessionEndedBeforeAnswerTest extends MeshTestBase {
                 "every session the closer ended is a failed dial");
         assertEquals(apps.size(), (int) web.metrics().count("connections_total", "listener", "upstream:echo"),
                 "only the connections the healthy instance served count as connections");
+    }
+
+    /**
+     * The other way the wait for the first word can end: the app sends nothing and ends its side at once. Its
+     * end of stream must still reach the server (who answers on it), not be swallowed by the wait.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void anAppThatSendsNothingAndHalfClosesStillGetsItsAnswer() throws Exception {
+        EchoServer app = TestMesh.await(EchoServer.start(vertx, true));
+        int upstreamPort = TestMesh.freePort();
+        mesh.register(new JsonObject().put("name", "echo").put("port", app.port()).put("connect", new JsonObject()
+                .put("sidecar_service", new JsonObject().put("port", TestMesh.freePort()).put("proxy",
+                        new JsonObject().put("config", new JsonObject().put("tls_engine", "jdk"))))));
+        mesh.registerWithSidecar("web", TestMesh.freePort(), new JsonArray().add(Wire.upstream("echo", upstreamPort)));
+        mesh.startSidecar("echo");
+        ProxyRuntime web = mesh.startSidecar("web");
+        Wire.await(() -> web.upstreamEndpoints("service/default/echo") == 1, Duration.ofSeconds(5),
+                "web knows the echo instance");
+
+        for (int i = 0; i < 5; i++) {
+            try (Socket s = new Socket("127.0.0.1", upstreamPort)) {
+                s.setSoTimeout(5000);
+                s.shutdownOutput();
+                assertEquals("got:", new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+                        "connection " + i + ": the app's answer to an empty request");
+            }
+        }
+        assertEquals(0, (int) failedDials(web), "an answered session is no failed dial");
     }
 
     private static double failedDials(ProxyRuntime web) {
