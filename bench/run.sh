@@ -72,7 +72,7 @@ while [ $# -gt 0 ]; do
         --aot) AOT=1 ;;
         --burst) BURST="$2"; shift ;;
         --burst-seconds) BURST_SECONDS="$2"; shift ;;
-        -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
