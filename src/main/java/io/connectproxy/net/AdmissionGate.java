@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  */
 public final class AdmissionGate {
     /** How long one set-up may hold its slot; a healthy one takes a few milliseconds. */
-    static final long LEASE_MS = 100;
+    static final long LEASE_MS = 250;
     /** Connections waiting per event loop before new ones are refused at once. */
     public static final int MAX_WAITING = 20_000;
 

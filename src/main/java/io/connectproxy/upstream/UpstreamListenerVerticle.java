@@ -305,8 +305,8 @@ public final class UpstreamListenerVerticle extends VerticleBase {
                 return;
             }
             decided[0] = true;
-            if (kind != FirstRead.Kind.CLOSED) {
-                result.complete(d); // the server spoke first: the pipe delivers what it sent
+            if (kind == FirstRead.Kind.DATA || kind == FirstRead.Kind.UNKNOWN) {
+                result.complete(d); // the server spoke first (or we cannot tell): the pipe delivers what it sent
                 return;
             }
             d.socket.close();
