@@ -11,6 +11,10 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,6 +63,7 @@ public final class LoadGen {
             case "throughput" -> throughput(a);
             case "rr" -> rr(a);
             case "connrate" -> connrate(a);
+            case "burst" -> Burst.run(a);
             case "rss" -> rss(a);
             case "idle-conns" -> idleConns(a);
             case "free-ports" -> freePorts(a);
@@ -79,6 +84,10 @@ public final class LoadGen {
                   throughput  --target H:P --streams N --seconds S [--warmup 1]   write as fast as possible, Gbit/s
                   rr          --target H:P --size 64|4096 --count N [--warmup 2000] [--max-seconds 60]  ping-pong µs
                   connrate    --target H:P --clients 4 --seconds S [--warmup 1]   connect, 4-byte echo, close
+                  burst       --target H:P --count 3000 --seconds 1 [--probes 5] [--timeout 30] [--max-probe-ms 1000]
+                              opens COUNT connections spread over SECONDS (non-blocking), each sends 16 bytes and
+                              waits for their echo; a probe connection at evenly spaced moments of the burst; exit
+                              status 1 when a connection was lost or a probe took longer than --max-probe-ms
                   rss         --pid PID                       VmRSS of a process in MB
                   idle-conns  --target H:P --count 1000 [--seconds 60] [--rss-pids P1,P2] [--settle 2]
                               holds N idle connections (each checked with one echo) for S seconds, until stdin
@@ -744,5 +753,188 @@ final class JfrTop {
         counts.entrySet().stream().sorted((x, y) -> y.getValue() - x.getValue()).limit(top).forEach(e ->
                 System.out.printf(Locale.ROOT, "%6.1f%%  %s%n", 100.0 * e.getValue() / Math.max(1, samples),
                         e.getKey()));
+    }
+}
+
+/**
+ * A cold burst (issue 11): COUNT connections opened at an even rate over SECONDS from one selector thread, each
+ * writes a 16-byte token and reads it back, then closes. A connection that ends (EOF, reset, refused) or is still
+ * waiting at the deadline without its whole token is lost. Meanwhile a separate thread opens probe connections
+ * (blocking, one at a time, at evenly spaced moments of the burst window) and times connect-to-echo. Prints one
+ * RESULT line; the exit status is the verdict (0 pass, 1 fail), so bench/burst.sh can gate on it.
+ */
+final class Burst {
+    private Burst() {
+    }
+
+    private static final int TOKEN = 16;
+
+    private static final class Conn {
+        final int id;
+        final long openedNanos;
+        final ByteBuffer out;
+        final ByteBuffer in = ByteBuffer.allocate(TOKEN);
+
+        Conn(int id, long openedNanos) {
+            this.id = id;
+            this.openedNanos = openedNanos;
+            this.out = ByteBuffer.wrap(token(id));
+        }
+    }
+
+    static byte[] token(int id) {
+        return String.format(java.util.Locale.ROOT, "burst-%010d", id).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static void run(LoadGen.Args a) throws Exception {
+        InetSocketAddress target = LoadGen.target(a);
+        int count = a.intOf("count", 3000);
+        double seconds = a.doubleOf("seconds", 1);
+        int probes = a.intOf("probes", 5);
+        double timeoutS = a.doubleOf("timeout", 30);
+        long maxProbeMs = a.longOf("max-probe-ms", 1000);
+        long t0 = System.nanoTime();
+        long deadline = t0 + (long) (timeoutS * 1e9);
+
+        long[] probeMs = new long[probes];
+        String[] probeErr = new String[probes];
+        Thread prober = new Thread(() -> {
+            for (int p = 0; p < probes; p++) {
+                long at = t0 + (long) ((p + 0.5) * seconds * 1e9 / probes);
+                long wait = at - System.nanoTime();
+                if (wait > 0) {
+                    try {
+                        Thread.sleep(wait / 1_000_000L, (int) (wait % 1_000_000L));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                long s0 = System.nanoTime();
+                byte[] tok = "probe-0000000000".getBytes(StandardCharsets.US_ASCII);
+                byte[] back = new byte[TOKEN];
+                try (Socket s = LoadGen.connect(target, (int) (timeoutS * 1000))) {
+                    s.setSoTimeout((int) (timeoutS * 1000));
+                    s.getOutputStream().write(tok);
+                    LoadGen.readFully(s.getInputStream(), back);
+                    if (!Arrays.equals(tok, back)) {
+                        throw new IOException("echo mismatch");
+                    }
+                    probeMs[p] = (System.nanoTime() - s0) / 1_000_000L;
+                } catch (IOException e) {
+                    probeMs[p] = -1;
+                    probeErr[p] = e.toString();
+                }
+            }
+        }, "probe");
+        prober.start();
+
+        long[] doneMs = new long[count];
+        long[] bySlot = new long[10];
+        long maxConnectMs = 0;
+        int answered = 0;
+        int lost = 0;
+        int opened = 0;
+        String firstLoss = null;
+        try (Selector selector = Selector.open()) {
+            while (answered + lost < count && System.nanoTime() < deadline) {
+                long now = System.nanoTime();
+                int due = (int) Math.min(count, seconds <= 0 ? count
+                        : Math.floor((now - t0) / (seconds * 1e9) * count) + 1);
+                while (opened < due) {
+                    Conn c = new Conn(opened++, System.nanoTime());
+                    try {
+                        SocketChannel ch = SocketChannel.open();
+                        ch.configureBlocking(false);
+                        ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+                        boolean connected = ch.connect(target);
+                        ch.register(selector, connected ? SelectionKey.OP_WRITE : SelectionKey.OP_CONNECT, c);
+                    } catch (IOException e) {
+                        lost++;
+                        firstLoss = firstLoss == null ? "connect #" + c.id + ": " + e : firstLoss;
+                    }
+                }
+                long nextDue = opened < count
+                        ? t0 + (long) ((opened) * seconds * 1e9 / count) : deadline;
+                long waitMs = Math.max(1, Math.min(100, (nextDue - System.nanoTime()) / 1_000_000L));
+                selector.select(waitMs);
+                for (SelectionKey k : selector.selectedKeys()) {
+                    Conn c = (Conn) k.attachment();
+                    SocketChannel ch = (SocketChannel) k.channel();
+                    try {
+                        if (k.isConnectable()) {
+                            ch.finishConnect();
+                            maxConnectMs = Math.max(maxConnectMs, (System.nanoTime() - c.openedNanos) / 1_000_000L);
+                            k.interestOps(SelectionKey.OP_WRITE);
+                        } else if (k.isWritable()) {
+                            ch.write(c.out);
+                            if (!c.out.hasRemaining()) {
+                                k.interestOps(SelectionKey.OP_READ);
+                            }
+                        } else if (k.isReadable()) {
+                            int n = ch.read(c.in);
+                            if (n < 0) {
+                                throw new EOFException("closed after " + c.in.position() + " of " + TOKEN + " bytes");
+                            }
+                            if (!c.in.hasRemaining()) {
+                                if (!Arrays.equals(c.in.array(), token(c.id))) {
+                                    throw new IOException("echo mismatch");
+                                }
+                                doneMs[answered++] = (System.nanoTime() - c.openedNanos) / 1_000_000L;
+                                int slot = (int) Math.min(9, (c.openedNanos - t0) * 10 / Math.max(1, (long) (seconds * 1e9)));
+                                bySlot[slot] = Math.max(bySlot[slot], doneMs[answered - 1]);
+                                k.cancel();
+                                ch.close();
+                            }
+                        }
+                    } catch (IOException e) {
+                        lost++;
+                        if (firstLoss == null) {
+                            firstLoss = "#" + c.id + " after " + (System.nanoTime() - c.openedNanos) / 1_000_000L
+                                    + " ms: " + e;
+                        }
+                        k.cancel();
+                        LoadGen.closeQuietly(ch);
+                    }
+                }
+                selector.selectedKeys().clear();
+            }
+            int pending = count - answered - lost;
+            lost += pending;
+            if (pending > 0 && firstLoss == null) {
+                firstLoss = pending + " still waiting after " + timeoutS + " s";
+            }
+            for (SelectionKey k : selector.keys()) {
+                LoadGen.closeQuietly(k.channel());
+            }
+        }
+        long elapsedMs = (System.nanoTime() - t0) / 1_000_000L;
+        prober.join((long) (timeoutS * 1000) + 5000);
+        long[] sorted = Arrays.copyOf(doneMs, answered);
+        Arrays.sort(sorted);
+        long maxProbe = 0;
+        int probeFailures = 0;
+        StringBuilder probeList = new StringBuilder();
+        for (int p = 0; p < probes; p++) {
+            probeList.append(p == 0 ? "" : ",").append(probeMs[p]);
+            if (probeMs[p] < 0) {
+                probeFailures++;
+                System.err.println("probe " + p + " failed: " + probeErr[p]);
+            } else {
+                maxProbe = Math.max(maxProbe, probeMs[p]);
+            }
+        }
+        System.err.println("slowest answer (ms) of the connections opened in each tenth of the burst: "
+                + Arrays.toString(bySlot) + "; slowest TCP connect " + maxConnectMs + " ms");
+        if (firstLoss != null) {
+            System.err.println("first lost connection: " + firstLoss);
+        }
+        boolean pass = lost == 0 && probeFailures == 0 && maxProbe <= maxProbeMs;
+        System.out.println("RESULT count=" + count + " answered=" + answered + " lost=" + lost
+                + " p50_ms=" + LoadGen.fmt(LoadGen.pct(sorted, 50), 0)
+                + " p99_ms=" + LoadGen.fmt(LoadGen.pct(sorted, 99), 0)
+                + " max_ms=" + (answered == 0 ? "NaN" : sorted[answered - 1])
+                + " probe_max_ms=" + (probeFailures > 0 ? "failed" : maxProbe) + " probes_ms=" + probeList
+                + " elapsed_ms=" + elapsedMs + " verdict=" + (pass ? "PASS" : "FAIL"));
+        System.exit(pass ? 0 : 1);
     }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs bench/run.sh once per candidate set of sidecar JVM flags (start-up, idle RSS, throughput, RSS with 1,000
-# connections) and prints one table per candidate; how bench/jvm.flags was chosen (see bench/JVM.md).
+# connections) and prints one table per candidate; how the shipped conf/jvm.options were chosen (see bench/JVM.md).
 #   bench/jvm-sweep.sh [run.sh arguments, default: --repeats 3 --only tput1,tput8,conns1000]
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

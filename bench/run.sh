@@ -18,20 +18,29 @@
 # --direct-only  skip the sidecars (checks the load generator itself)
 # --no-record    print the table but do not append it to bench/RESULTS.md
 # --label TEXT   a note printed with the table (e.g. what is being compared)
-# --only LIST    comma-separated subset of tput1,tput8,rr64,rr4k,conn,conns1000 ("none": start-up and idle RSS only)
+# --only LIST    comma-separated subset of tput1,tput8,rr64,rr4k,conn,conns1000,burst ("none": start-up and idle RSS
+#                only); burst is not in the default set: it needs freshly started sidecars (see bench/burst.sh)
+# --burst N      the cold burst: N connections within --burst-seconds (default 1) through web's upstream listener
+#                right after the sidecars are serving, probes during it; the run FAILS (exit 1) when one was lost or
+#                a probe took over 1 s. Implies --only burst unless --only is given.
 # --profile      record JFR (settings=profile) in both sidecars; prints their hottest methods at the end
 # --hold S       start everything, print the ports and pids, keep it up for S seconds (manual experiments), exit
 # --wait-quiet S wait up to S seconds for the 1-minute load average to drop below 1 (shared machines)
-# Environment: READY_REGEX (the sidecar's readiness log line, default below), SIDECAR_ARGS (extra proxy flags).
+# Environment: PROXY_JAR (the sidecars' jar instead of target/proxy-fat.jar), READY_REGEX (the sidecar's readiness log line, default below), SIDECAR_ARGS (extra proxy flags),
+# SIDECAR_TUNING (extra keys for both sidecars' proxy config maps, e.g. '"max_handshakes_in_flight": 0').
 set -euo pipefail
 
 ORIG_CMD="bench/run.sh$(printf ' %q' "$@")"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 cd "$ROOT"  # relative paths in --jvm-flags (a CDS archive) are relative to the checkout
-JAR="$ROOT/target/proxy-fat.jar"
+JAR="${PROXY_JAR:-$ROOT/target/proxy-fat.jar}"  # PROXY_JAR: another build (e.g. main's) for a before/after
 READY_REGEX="${READY_REGEX:-ready: }"
 SIDECAR_ARGS="${SIDECAR_ARGS:-}"
+SIDECAR_TUNING="${SIDECAR_TUNING:-}"
+BURST=0
+BURST_SECONDS=1
+ONLY_SET=0
 
 QUICK=0
 REPEATS=3
@@ -57,16 +66,20 @@ while [ $# -gt 0 ]; do
         --no-record) RECORD=0 ;;
         --label) LABEL="$2"; shift ;;
         --wait-quiet) WAIT_QUIET="$2"; shift ;;
-        --only) ONLY="$2"; shift ;;
+        --only) ONLY="$2"; ONLY_SET=1; shift ;;
         --profile) PROFILE=1 ;;
         --hold) HOLD="$2"; shift ;;
         --java) SIDECAR_JAVA="$2"; shift ;;
         --aot) AOT=1 ;;
-        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --burst) BURST="$2"; shift ;;
+        --burst-seconds) BURST_SECONDS="$2"; shift ;;
+        -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
 done
+
+if [ "$BURST" -gt 0 ] && [ "$ONLY_SET" = 0 ]; then ONLY=burst; fi
 
 if [ "$JVM_FLAGS_SET" = 1 ]; then
     JVM_FLAGS="$JVM_FLAGS_OVERRIDE"
@@ -128,7 +141,8 @@ trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- build only what is missing or stale
 if [ "$DIRECT_ONLY" = 0 ]; then
-    if [ ! -f "$JAR" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]; then
+    if [ -z "${PROXY_JAR:-}" ] && { [ ! -f "$JAR" ] \
+        || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]; }; then
         log "building $JAR (missing or older than the sources)"
         (cd "$ROOT" && mvn -B -q package -DskipTests)
     fi
@@ -164,6 +178,9 @@ start_agent() {
     sed -e "s/\"@ECHO_PORT@\"/$ECHO_PORT/" -e "s/\"@ECHO_SIDECAR_PORT@\"/$ECHO_SC_PORT/" \
         -e "s/\"@WEB_PORT@\"/$WEB_PORT/" -e "s/\"@WEB_SIDECAR_PORT@\"/$WEB_SC_PORT/" \
         -e "s/\"@UPSTREAM_PORT@\"/$UPSTREAM_PORT/" "$HERE/services.json" > "$WORK/services.json"
+    if [ -n "$SIDECAR_TUNING" ]; then  # both sidecars' proxy config maps
+        sed -i "s/\"bind_address\": \"127.0.0.1\"/\"bind_address\": \"127.0.0.1\", $SIDECAR_TUNING/" "$WORK/services.json"
+    fi
     java -jar "$JAR" dev -http-addr "127.0.0.1:$AGENT_PORT" -services "$WORK/services.json" \
         > "$WORK/agent.log" 2>&1 &
     PIDS+=($!)
@@ -283,12 +300,35 @@ ensure_cds() {
     [ -f "$archive" ] || { log "no archive was written; see $WORK/sidecar-web.log"; exit 1; }
 }
 
+# The cold burst (issue 11) through web's upstream listener on sidecars that have served one connection each.
+BURST_LINE=""
+BURST_VERDICT=PASS
+cold_burst() {
+    local out
+    log "cold burst: $BURST connections within $BURST_SECONDS s through 127.0.0.1:$UPSTREAM_PORT"
+    out="$("${LG[@]}" burst --target "127.0.0.1:$UPSTREAM_PORT" --count "$BURST" --seconds "$BURST_SECONDS" \
+        --probes 5 --timeout 30 --max-probe-ms 1000 2>>"$WORK/loadgen.err" | grep '^RESULT' || true)"
+    BURST_LINE="${out#RESULT }"
+    echo "  burst: ${BURST_LINE:-no result, see $WORK/loadgen.err}" >&2
+    tail -3 "$WORK/loadgen.err" >&2 || true
+    case "$BURST_LINE" in *verdict=PASS*) ;; *) BURST_VERDICT=FAIL ;; esac
+    local m
+    for m in web:$WEB_ADMIN_PORT echo:$ECHO_ADMIN_PORT; do
+        curl -sf "http://127.0.0.1:${m#*:}/metrics" 2>/dev/null \
+            | grep -E '^connect_proxy_(upstream_dial_failures_total|tls_handshake_failures_total|rejections_total)' \
+            | sed "s/^/    ${m%%:*} sidecar: /" >> "$WORK/burst-metrics.txt" || true
+    done
+}
+
 if [ "$DIRECT_ONLY" = 0 ]; then
     start_agent
     ensure_cds
     log "dev agent on 127.0.0.1:$AGENT_PORT; sidecar JVM flags: ${JVM_FLAGS:-(none)}"
     for rep in $(seq 1 "$START_REPEATS"); do
         start_sidecars
+        if [ "$rep" = "$START_REPEATS" ] && [ "$BURST" -gt 0 ] && [[ ",$ONLY," == *",burst,"* ]]; then
+            cold_burst
+        fi
         sleep 1
         record rss_idle web "$(rss_of "$WEB_PID")"
         record rss_idle echo "$(rss_of "$ECHO_SC_PID")"
@@ -380,6 +420,14 @@ TABLE="$("${LG[@]}" report --raw "$RAW")"
         "load average before/after: $LOADAVG / $(cut -d' ' -f1-3 /proc/loadavg), sidecars on $("$SIDECAR_JAVA" -version 2>&1 | head -1)"
     echo
     echo "$TABLE"
+    if [ -n "$BURST_LINE" ] || [ "$BURST" -gt 0 ]; then
+        echo
+        echo "Cold burst (sidecar tuning: ${SIDECAR_TUNING:-defaults}): \`${BURST_LINE:-no result}\` → **$BURST_VERDICT**"
+        if [ -s "$WORK/burst-metrics.txt" ]; then
+            echo
+            cat "$WORK/burst-metrics.txt"
+        fi
+    fi
     if [ -f "$WORK/timeline-web.txt" ]; then
         echo
         echo "Start-up of the last web sidecar (ms after the process was started):"
@@ -401,3 +449,4 @@ if [ "$RECORD" = 1 ]; then
     cat "$WORK/report.md" >> "$HERE/RESULTS.md"
     log "appended to bench/RESULTS.md (raw samples and logs in $WORK)"
 fi
+[ "$BURST_VERDICT" = PASS ] || { log "cold burst FAILED: $BURST_LINE"; exit 1; }

@@ -91,6 +91,23 @@ public record ProxyConfig(
                 ? HostPort.parse(s, LaunchConfig.DEFAULT_ADMIN_BIND.host(), ProxyTuning.ADMIN_BIND) : null;
     }
 
+    /**
+     * {@code accept_backlog}: the public listener's listen(2) backlog, 0 for the system default (somaxconn). It
+     * holds connections the kernel has accepted while the proxy is busy with handshakes.
+     */
+    public int acceptBacklog() {
+        return ProxyTuning.acceptBacklog(JsonFields.weak(proxyConfig, ""));
+    }
+
+    /**
+     * {@code max_handshakes_in_flight}: TLS handshakes the public listener runs at once per event loop (0: no
+     * bound). Under a burst, running them all at once makes each take as long as all together, past the
+     * handshake timeout; bounded, each finishes in its own few milliseconds while the rest wait their turn.
+     */
+    public int maxHandshakesInFlight() {
+        return ProxyTuning.maxHandshakesInFlight(JsonFields.weak(proxyConfig, ""));
+    }
+
     public boolean hasPublicListener() {
         return bindPort != NO_PUBLIC_LISTENER;
     }

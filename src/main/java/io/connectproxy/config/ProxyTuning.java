@@ -13,6 +13,14 @@ record ProxyTuning(int localConnectTimeoutMs, int handshakeTimeoutMs, long idleT
     static final String AUTHZ_RECHECK_INTERVAL_MS = "authz_recheck_interval_ms";
     /** Which TLS engine the public listener uses: "openssl" (default when available) or "jdk" (TLS 1.3 half-close). */
     public static final String TLS_ENGINE = "tls_engine";
+    /** The public listener's kernel accept queue (listen(2) backlog); absent or 0: the system's somaxconn. */
+    static final String ACCEPT_BACKLOG = "accept_backlog";
+    /** TLS handshakes the public listener runs at once per event loop; the rest wait their turn. 0: no bound. */
+    static final String MAX_HANDSHAKES_IN_FLIGHT = "max_handshakes_in_flight";
+    static final int DEFAULT_ACCEPT_BACKLOG = 0;
+    static final int DEFAULT_MAX_HANDSHAKES_IN_FLIGHT = 16;
+    /** Linux caps the backlog at somaxconn anyway; a larger number is almost certainly a typo. */
+    static final int MAX_ACCEPT_BACKLOG = 65_535;
 
     /** The admin listener's address for this service ("host:port"), used unless -admin-bind/admin.bind chose one. */
     public static final String ADMIN_BIND = "admin_bind";
@@ -22,6 +30,7 @@ record ProxyTuning(int localConnectTimeoutMs, int handshakeTimeoutMs, long idleT
         if (adminBind != null) {
             HostPort.parse(adminBind, LaunchConfig.DEFAULT_ADMIN_BIND.host(), opaque.path(ADMIN_BIND));
         }
+        checkListenerLoad(opaque);
         String engine = opaque.string(TLS_ENGINE, "openssl");
         if (!engine.equals("openssl") && !engine.equals("jdk")) {
             throw new ConfigException(opaque.path(TLS_ENGINE), "must be openssl or jdk, got \"" + engine + "\"");
@@ -31,5 +40,34 @@ record ProxyTuning(int localConnectTimeoutMs, int handshakeTimeoutMs, long idleT
                 opaque.millisInt(HANDSHAKE_TIMEOUT_MS, ProxyConfig.DEFAULT_HANDSHAKE_TIMEOUT_MS, 1),
                 opaque.millis(IDLE_TIMEOUT_MS, ProxyConfig.DEFAULT_IDLE_TIMEOUT_MS, 0),
                 opaque.millis(AUTHZ_RECHECK_INTERVAL_MS, ProxyConfig.DEFAULT_AUTHZ_RECHECK_INTERVAL_MS, 0));
+    }
+
+    /**
+     * The two public-listener load keys, validated (errors name the field); read again by the accessors of
+     * {@link ProxyConfig} from its stored map, so the record and its many constructors stay as they are.
+     */
+    static void checkListenerLoad(JsonFields opaque) {
+        acceptBacklog(opaque);
+        maxHandshakesInFlight(opaque);
+    }
+
+    static int acceptBacklog(JsonFields opaque) {
+        return bounded(opaque, ACCEPT_BACKLOG, DEFAULT_ACCEPT_BACKLOG, MAX_ACCEPT_BACKLOG);
+    }
+
+    static int maxHandshakesInFlight(JsonFields opaque) {
+        return bounded(opaque, MAX_HANDSHAKES_IN_FLIGHT, DEFAULT_MAX_HANDSHAKES_IN_FLIGHT, 100_000);
+    }
+
+    private static int bounded(JsonFields opaque, String key, int fallback, int max) {
+        Long v = opaque.integer(key);
+        if (v == null) {
+            return fallback;
+        }
+        if (v < 0 || v > max) {
+            throw new ConfigException(opaque.path(key), "must be 0-" + max + " (0: " + (key.equals(ACCEPT_BACKLOG)
+                    ? "the system default" : "no bound") + "), got " + v);
+        }
+        return v.intValue();
     }
 }

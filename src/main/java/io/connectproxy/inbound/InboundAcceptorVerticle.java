@@ -11,6 +11,7 @@ import io.connectproxy.identity.SpiffeId;
 import io.connectproxy.identity.TlsEngine;
 import io.connectproxy.identity.TlsIdentity;
 import io.connectproxy.logging.RateLimitedLog;
+import io.connectproxy.net.AdmissionGate;
 import io.connectproxy.net.FirstByteWatch;
 import io.connectproxy.net.Pipe;
 import io.connectproxy.net.PipeOptions;
@@ -64,6 +65,8 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     /** What new connections are upgraded with: the current identity and handshake timeout. */
     private ServerSSLOptions sslOptions;
     private NetClient appClient;
+    /** Bounds the handshakes this event loop runs at once ({@code max_handshakes_in_flight}). */
+    private AdmissionGate handshakes;
     private long recheckTimer = -1;
     private boolean draining;
 
@@ -87,6 +90,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         authorizer = newAuthorizer(config.serviceName());
+        handshakes = new AdmissionGate(vertx, true, config.maxHandshakesInFlight(), config.handshakeTimeoutMs() / 2);
         appClient = createAppClient(config);
         vertx.eventBus().<ProxyConfig>localConsumer(Addresses.CONFIG, m -> onConfig(m.body()));
         vertx.eventBus().<TlsIdentity>localConsumer(Addresses.IDENTITY, m -> onIdentity(m.body()));
@@ -141,6 +145,9 @@ public final class InboundAcceptorVerticle extends VerticleBase {
                 .setPort(config.bindPort())
                 .setTcpNoDelay(true)
                 .setReuseAddress(true)
+                // 0: the system's somaxconn (Netty's default); connections beyond it wait in SYN retries
+                .setAcceptBacklog(config.acceptBacklog() > 0 ? config.acceptBacklog()
+                        : NetServerOptions.DEFAULT_ACCEPT_BACKLOG)
                 .setSslEngineOptions(engine.options());
         NetServer s = vertx.createNetServer(options).connectHandler(this::handshake);
         return s.listen().onSuccess(bound -> server = bound);
@@ -153,9 +160,20 @@ public final class InboundAcceptorVerticle extends VerticleBase {
             socket.close();
             return;
         }
-        String peer = String.valueOf(socket.remoteAddress());
+        // in the connect handler, before the channel's first read creates the handle the watch wraps
         FirstByteWatch firstByte = FirstByteWatch.start(socket);
-        socket.upgradeToSsl(sslOptions).onComplete(ar -> {
+        if (!handshakes.admit(socket, () -> upgrade(socket, firstByte))) {
+            metrics.rejected(LISTENER, "overloaded");
+            rejections.log(() -> "inbound: refused " + socket.remoteAddress() + ": " + handshakes.waiting()
+                    + " connections already wait for a handshake on this event loop");
+            socket.close();
+        }
+    }
+
+    /** The handshake, when the gate lets it start; the future ends with it (success or not). */
+    private Future<Void> upgrade(NetSocket socket, FirstByteWatch firstByte) {
+        String peer = String.valueOf(socket.remoteAddress());
+        return socket.upgradeToSsl(sslOptions).onComplete(ar -> {
             if (ar.succeeded()) {
                 accept(socket, peer);
             } else {
@@ -248,6 +266,11 @@ public final class InboundAcceptorVerticle extends VerticleBase {
             NetClient old = appClient;
             appClient = createAppClient(next);
             old.close();
+        }
+        handshakes.limit(next.maxHandshakesInFlight(), next.handshakeTimeoutMs() / 2);
+        if (previous.acceptBacklog() != next.acceptBacklog()) {
+            LOG.warning(() -> "inbound: accept_backlog " + next.acceptBacklog() + " applies when the public listener"
+                    + " is bound again (restart or a new bind address/port); it stays " + previous.acceptBacklog());
         }
         if (previous.authzRecheckIntervalMs() != next.authzRecheckIntervalMs()) {
             vertx.cancelTimer(recheckTimer);

@@ -1,4 +1,6 @@
 /**
- * The bidirectional byte pipe between two sockets: backpressure, TCP half-close, idle timeout and byte counts, shared by inbound and upstream.
+ * The bidirectional byte pipe between two sockets: backpressure, TCP half-close, idle timeout and byte counts, shared by inbound and upstream;
+ * and what the listeners need before a pipe starts: a bound on connection set-ups per event loop ({@link io.connectproxy.net.AdmissionGate}),
+ * bytes left in the kernel meanwhile ({@link io.connectproxy.net.ReadHold}), and the first thing a socket has to read ({@link io.connectproxy.net.FirstRead}).
  */
 package io.connectproxy.net;

@@ -10,8 +10,11 @@ import io.connectproxy.identity.PeerIdentityVerifier;
 import io.connectproxy.identity.TlsEngine;
 import io.connectproxy.identity.TlsIdentity;
 import io.connectproxy.logging.RateLimitedLog;
+import io.connectproxy.net.AdmissionGate;
+import io.connectproxy.net.FirstRead;
 import io.connectproxy.net.Pipe;
 import io.connectproxy.net.PipeOptions;
+import io.connectproxy.net.PipeResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -43,6 +46,8 @@ import java.util.logging.Logger;
  */
 public final class UpstreamListenerVerticle extends VerticleBase {
     private static final Logger LOG = Logger.getLogger(UpstreamListenerVerticle.class.getName());
+    /** Dial failure reason: the server ended the mesh session before sending a byte. */
+    static final String CLOSED_BEFORE_ANSWER = "closed_before_answer";
 
     private final ProxyMetrics metrics;
     private final TlsEngine engine;
@@ -64,11 +69,14 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         LoadBalancer balancer;
         NetServer server;
         final String name;
+        /** Mesh dials (TLS handshakes) this listener runs at once on this event loop. */
+        final AdmissionGate dials;
 
-        Listener(UpstreamConfig upstream) {
+        Listener(UpstreamConfig upstream, AdmissionGate dials) {
             this.upstream = upstream;
             this.balancer = LoadBalancer.create(upstream.balancer().wireName());
             this.name = "upstream:" + upstream.destinationName();
+            this.dials = dials;
         }
     }
 
@@ -160,6 +168,9 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         endpoints.keySet().retainAll(destinations);
         for (Map.Entry<String, UpstreamConfig> e : wanted.entrySet()) {
             Listener existing = listeners.get(e.getKey());
+            if (existing != null) {
+                existing.dials.limit(next.maxHandshakesInFlight(), e.getValue().connectTimeoutMs() / 2);
+            }
             if (existing == null) {
                 work.add(open(e.getValue()));
             } else if (!existing.upstream.equals(e.getValue())) {
@@ -176,7 +187,8 @@ public final class UpstreamListenerVerticle extends VerticleBase {
     }
 
     private Future<?> open(UpstreamConfig upstream) {
-        Listener listener = new Listener(upstream);
+        Listener listener = new Listener(upstream, new AdmissionGate(vertx, false, config.maxHandshakesInFlight(),
+                upstream.connectTimeoutMs() / 2));
         listeners.put(upstream.listenerKey(), listener);
         NetServerOptions options = new NetServerOptions().setTcpNoDelay(true).setReuseAddress(true);
         SocketAddress bind = upstream.isUnixSocket()
@@ -207,6 +219,8 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         client.pause();
         // before the dial: an app that writes and shuts its write side at once must still get the answer
         Pipe.enableHalfClose(client);
+        // after half-close, so its end-of-stream counts; from the start, so bytes read during the dial count
+        Future<FirstRead.Kind> clientSpoke = FirstRead.watch(client);
         UpstreamConfig upstream = listener.upstream;
         EndpointSet set = endpoints.getOrDefault(upstream.destinationKey(), EndpointSet.empty(upstream.destinationKey()));
         if (set.isEmpty()) {
@@ -218,10 +232,30 @@ public final class UpstreamListenerVerticle extends VerticleBase {
             client.close();
             return;
         }
+        if (!listener.dials.admit(client, () -> connect(listener, client, clientSpoke))) {
+            metrics.upstreamDialFailed(upstream.destinationName(), "overloaded");
+            failures.log(() -> "upstream " + upstream.destinationName() + ": " + listener.dials.waiting()
+                    + " connections already wait for a dial on this event loop, closing connection from "
+                    + client.remoteAddress());
+            client.close();
+        }
+    }
+
+    /**
+     * Dials (in balancer order, from the endpoints known now) and pipes; the future ends with the dial.
+     * {@code connect_timeout_ms} runs from here, not from the accept: a connection that waited for its turn in a
+     * burst (the gate serves those waiting half of it first) still gets its whole time to reach an instance,
+     * rather than being closed unanswered for the wait.
+     */
+    private Future<Dialled> connect(Listener listener, NetSocket client, Future<FirstRead.Kind> clientSpoke) {
+        UpstreamConfig upstream = listener.upstream;
         long deadline = System.nanoTime() + upstream.connectTimeoutMs() * 1_000_000L;
+        EndpointSet set = endpoints.getOrDefault(upstream.destinationKey(), EndpointSet.empty(upstream.destinationKey()));
         List<Endpoint> order = listener.balancer.order(set.endpoints());
-        dial(upstream, order, 0, deadline).onComplete(ar -> {
+        openConnections++;
+        return dial(upstream, order, 0, deadline, clientSpoke).onComplete(ar -> {
             if (ar.failed()) {
+                openConnections--;
                 failures.log(() -> "upstream " + upstream.destinationName() + ": all dials failed, closing connection"
                         + " from " + client.remoteAddress() + ": " + ar.cause().getMessage());
                 vertx.eventBus().send(Addresses.ENDPOINTS_REFRESH, upstream.destinationKey());
@@ -232,12 +266,21 @@ public final class UpstreamListenerVerticle extends VerticleBase {
             LoadBalancer balancer = listener.balancer;
             balancer.opened(d.endpoint);
             metrics.connectionOpened(listener.name);
-            openConnections++;
             Pipe pipe = Pipe.start(vertx, client, d.socket, PipeOptions.withIdleTimeoutMs(config.idleTimeoutMs()));
             pipe.result().onComplete(done -> {
                 openConnections--;
                 balancer.closed(d.endpoint);
                 metrics.connectionClosed(listener.name, pipe.bytesAToB(), pipe.bytesBToA());
+                PipeResult r = done.result();
+                if (r.bytesBToA() == 0 && r.bytesAToB() > 0
+                        && (r.reason() == PipeResult.Reason.B_CLOSED || r.reason() == PipeResult.Reason.B_ERROR)) {
+                    // too late to try another instance: the server may have passed the app's bytes on
+                    metrics.upstreamDialFailed(upstream.destinationName(), CLOSED_BEFORE_ANSWER);
+                    failures.log(() -> "upstream " + upstream.destinationName() + ": " + d.endpoint.address()
+                            + " ended the session without answering after " + r.bytesAToB() + " bytes from "
+                            + client.remoteAddress() + " (" + r.reason() + (r.cause() == null ? ""
+                            : ": " + r.cause().getMessage()) + ")");
+                }
             });
         });
     }
@@ -245,8 +288,48 @@ public final class UpstreamListenerVerticle extends VerticleBase {
     private record Dialled(Endpoint endpoint, NetSocket socket) {
     }
 
-    /** Tries {@code order[i]}, then the next ones, until one answers as the expected service or time is up. */
-    private Future<Dialled> dial(UpstreamConfig upstream, List<Endpoint> order, int i, long deadline) {
+    /**
+     * Holds a fresh mesh session until the app has sent something (or ended its side) or the server has: with TLS
+     * 1.3 the dial completes before the server has checked our certificate, authorized us or reached its app, so a
+     * refusal shows up only as a session the server ends. Ended before anyone spoke, it is a failed dial, and as no
+     * byte of the app's was written into it, {@code next} tries the next endpoint. Once the app has spoken, its
+     * bytes go to this session and are never replayed elsewhere (the pipe's end tells what happened then).
+     */
+    private void awaitFirstWord(UpstreamConfig upstream, Dialled d, Future<FirstRead.Kind> clientSpoke,
+                                Runnable next, Promise<Dialled> result) {
+        boolean[] decided = {false};
+        Throwable[] failure = {null};
+        d.socket.exceptionHandler(t -> failure[0] = t);
+        FirstRead.watch(d.socket).onSuccess(kind -> {
+            if (decided[0]) {
+                return;
+            }
+            decided[0] = true;
+            if (kind == FirstRead.Kind.DATA || kind == FirstRead.Kind.UNKNOWN) {
+                result.complete(d); // the server spoke first (or we cannot tell): the pipe delivers what it sent
+                return;
+            }
+            d.socket.close();
+            metrics.upstreamDialFailed(upstream.destinationName(), CLOSED_BEFORE_ANSWER);
+            failures.log(() -> "upstream " + upstream.destinationName() + ": " + d.endpoint.address()
+                    + " ended the session before answering" + (failure[0] == null ? ""
+                    : " (" + failure[0].getMessage() + ")") + "; trying the next endpoint");
+            next.run();
+        });
+        clientSpoke.onComplete(ar -> {
+            if (!decided[0]) {
+                decided[0] = true;
+                result.complete(d);
+            }
+        });
+    }
+
+    /**
+     * Tries {@code order[i]}, then the next ones, until one answers as the expected service and keeps the session
+     * until the app or the server has spoken ({@link #awaitFirstWord}), or time is up.
+     */
+    private Future<Dialled> dial(UpstreamConfig upstream, List<Endpoint> order, int i, long deadline,
+                                 Future<FirstRead.Kind> clientSpoke) {
         long remainingMs = (deadline - System.nanoTime()) / 1_000_000L;
         if (i >= order.size() || remainingMs <= 0) {
             return Future.failedFuture(i >= order.size() ? "tried " + order.size() + " endpoint(s)"
@@ -268,10 +351,12 @@ public final class UpstreamListenerVerticle extends VerticleBase {
                 metrics.upstreamDialFailed(upstream.destinationName(), "connect");
                 LOG.fine(() -> "upstream " + upstream.destinationName() + ": " + e.address() + " failed: "
                         + ar.cause().getMessage());
-                dial(upstream, order, i + 1, deadline).onComplete(result);
+                dial(upstream, order, i + 1, deadline, clientSpoke).onComplete(result);
                 return;
             }
             NetSocket socket = ar.result();
+            // nothing may be read from the session before the pipe takes it (or it is given up)
+            socket.pause();
             try {
                 // also on a resumed session: its peer chain is the one verified when the session was made, and
                 // the destination check is per connection, not per session
@@ -280,13 +365,14 @@ public final class UpstreamListenerVerticle extends VerticleBase {
                     metrics.registry().counter(TlsResumption.METRIC, "upstream", upstream.destinationName())
                             .increment();
                 }
-                result.complete(new Dialled(e, socket));
+                awaitFirstWord(upstream, new Dialled(e, socket), clientSpoke, () ->
+                        dial(upstream, order, i + 1, deadline, clientSpoke).onComplete(result), result);
             } catch (PeerIdentityException mismatch) {
                 socket.close();
                 metrics.upstreamDialFailed(upstream.destinationName(), "identity");
                 failures.log(() -> "upstream " + upstream.destinationName() + ": " + e.address()
                         + " is not who it should be, skipping it: " + mismatch.getMessage());
-                dial(upstream, order, i + 1, deadline).onComplete(result);
+                dial(upstream, order, i + 1, deadline, clientSpoke).onComplete(result);
             }
         });
         return result.future();

@@ -85,6 +85,31 @@ class AgentRegistrationMapperTest {
     }
 
     @Test
+    void burstKeysOfThePublicListener() {
+        assertEquals(16, map(sidecarJson()).maxHandshakesInFlight(), "default bound per event loop");
+        assertEquals(0, map(sidecarJson()).acceptBacklog(), "default: the system's somaxconn");
+        JsonObject json = sidecarJson();
+        json.getJsonObject("Proxy").put("Config", new JsonObject()
+                .put("accept_backlog", "8192").put("max_handshakes_in_flight", 0));
+        ProxyConfig c = map(json);
+        assertEquals(8192, c.acceptBacklog(), "a string, as Consul's weakly typed map may hold it");
+        assertEquals(0, c.maxHandshakesInFlight(), "0 turns the bound off");
+
+        JsonObject negative = sidecarJson();
+        negative.getJsonObject("Proxy").put("Config", new JsonObject().put("max_handshakes_in_flight", -1));
+        assertEquals("Proxy.Config.max_handshakes_in_flight: must be 0-100000 (0: no bound), got -1",
+                assertThrows(ConfigException.class, () -> map(negative)).getMessage());
+        JsonObject huge = sidecarJson();
+        huge.getJsonObject("Proxy").put("Config", new JsonObject().put("accept_backlog", 1_000_000));
+        assertEquals("Proxy.Config.accept_backlog: must be 0-65535 (0: the system default), got 1000000",
+                assertThrows(ConfigException.class, () -> map(huge)).getMessage());
+        JsonObject text = sidecarJson();
+        text.getJsonObject("Proxy").put("Config", new JsonObject().put("accept_backlog", "lots"));
+        assertEquals("Proxy.Config.accept_backlog: must be a whole number, got \"lots\"",
+                assertThrows(ConfigException.class, () -> map(text)).getMessage());
+    }
+
+    @Test
     void addressDefaultsAndSocketPaths() {
         JsonObject json = sidecarJson();
         json.put("Address", "");
