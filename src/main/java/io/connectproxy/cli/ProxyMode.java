@@ -90,7 +90,8 @@ public final class ProxyMode implements Mode {
                                      /ready /health /metrics /config
               -register              with -service and -listen: register this proxy with the agent (Kind
                                      connect-proxy, TTL check passing while ready); deregistered on exit
-              -register-id ID        the registration ID (default SERVICE-proxy)
+              -register-id SUFFIX    ID suffix, as in Consul: -service web -register-id a1 registers
+                                     web-proxy-a1 (default: the ID is SERVICE-proxy)
               -log-level LEVEL       trace, debug, info, warn, error (default info)
               -log-json              log JSON lines
               -h, -help              this help
@@ -269,12 +270,12 @@ public final class ProxyMode implements Mode {
             throw new ConfigException("-register", "needs -service with -listen and -service-addr (with "
                     + "-sidecar-for, -proxy-id or a managed proxy the agent already has the registration)");
         }
-        String id = parsed.has("register-id") ? parsed.get("register-id") : ProxyRegistration.defaultId(
-                config.serviceName());
-        if (id == null || id.isBlank()) {
-            throw new ConfigException("-register-id", "must not be empty");
+        String suffix = parsed.has("register-id") ? parsed.get("register-id") : "";
+        if (!suffix.isEmpty() && suffix.isBlank()) {
+            throw new ConfigException("-register-id", "must not be blank, got \"" + suffix + "\"");
         }
-        return new ProxyRegistration(id, config, ProxyRegistration.DEFAULT_TTL);
+        return new ProxyRegistration(ProxyRegistration.serviceId(config.serviceName(), suffix), config,
+                ProxyRegistration.DEFAULT_TTL);
     }
 
     private static Set<String> union(Set<String> base, String... more) {

@@ -15,6 +15,8 @@ record ProxyTuning(int localConnectTimeoutMs, int handshakeTimeoutMs, long idleT
     public static final String TLS_ENGINE = "tls_engine";
 
     static ProxyTuning read(JsonFields opaque) {
+        // every source's map passes here once per load: the one place to point out a misspelt key
+        ProxyConfigKeySpelling.warnNearMisses(opaque.json(), opaque.path());
         String engine = opaque.string(TLS_ENGINE, "openssl");
         if (!engine.equals("openssl") && !engine.equals("jdk")) {
             throw new ConfigException(opaque.path(TLS_ENGINE), "must be openssl or jdk, got \"" + engine + "\"");
