@@ -73,6 +73,7 @@ final class ValidateMode implements Mode {
         try {
             LaunchConfig launch = ProxyMode.resolve(parsed, env);
             ProxyMode.registration(parsed, launch);
+            ProxyMode.waitTimeout(parsed, launch);
             ProxyConfig config = launch.source().fromAgent() ? fromAgent(launch) : launch.source().staticConfig();
             ShutdownTiming.of(config);
             out.println("OK: " + summary(config));
