@@ -1,4 +1,4 @@
-# connect-proxy as a container sidecar. Build: docker build -t connect-proxy .
+# connect-proxy as a container sidecar. Build: docker build --build-arg REVISION=$(git rev-parse HEAD) -t connect-proxy .
 # Run next to a Consul agent (host network or a shared network namespace), e.g.:
 #   docker run --network host -e CONNECT_SIDECAR_FOR=web connect-proxy
 #   docker run --network host -v $PWD/web.json:/etc/connect-proxy/web.json -e CONNECT_CONF=/etc/connect-proxy/web.json connect-proxy
@@ -10,8 +10,10 @@ WORKDIR /src
 COPY pom.xml .
 RUN mvn -B -q dependency:go-offline
 COPY src ./src
-# CI runs the tests (mvn -B verify, which needs loopback sockets and spawns JVMs); the image build only packages
-RUN mvn -B -q -DskipTests package
+# CI runs the tests (mvn -B verify, which needs loopback sockets and spawns JVMs); the image build only packages.
+# .git is not in the build context: pass the commit for `version` with --build-arg REVISION=$(git rev-parse HEAD)
+ARG REVISION=unknown
+RUN mvn -B -q -DskipTests -Dbuild.revision="$REVISION" package
 
 # ---- runtime stage: a JRE, a non-root user, the jar at a fixed path ------------------------------------------
 # JDK 25 at run time (the jar is built for 17 and runs on both): its AOT cache, trained below, roughly halves the

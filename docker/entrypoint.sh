@@ -8,7 +8,8 @@
 #                           CONNECT_CONF (-conf), CONNECT_ADMIN_BIND (-admin-bind), CONNECT_LOG_LEVEL (-log-level),
 #                           CONNECT_LOG_JSON=true (-log-json), translated to flags here
 #   -flag ...             proxy mode with those flags after the ones from the environment (later flags win)
-#   envoy ... | dev ...   the other modes, arguments passed as given (e.g. envoy -sidecar-for web -bootstrap)
+#   envoy ... | dev ...   the other modes, arguments passed as given (e.g. envoy -sidecar-for web -bootstrap);
+#   validate ... | version  likewise (version, -version: what was built and what this host offers)
 #   aot-train OUTPUT      build an AOT cache for this JVM and jar with the flags below (docker/aot-train.sh; JDK 25+)
 #   anything else         run as a command (e.g. sh, for debugging)
 set -eu
@@ -55,7 +56,7 @@ fi
 
 if [ "$#" -gt 0 ]; then
     case "$1" in
-        envoy|dev)
+        envoy|dev|validate|version|-version|--version)
             JAVA="$JAVA" CONNECT_PROXY_JAR="$JAR" CONNECT_PROXY_OPTS="$AOT_FLAGS ${CONNECT_PROXY_OPTS:-}" \
                 exec sh "$LAUNCHER" "$@"
             ;;

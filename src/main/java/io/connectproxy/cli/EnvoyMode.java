@@ -14,6 +14,7 @@ import io.vertx.core.Vertx;
 import java.io.PrintStream;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,9 +31,11 @@ public final class EnvoyMode implements Mode {
 
     private static final Set<String> VALUE_FLAGS = Set.of("proxy-id", "sidecar-for", "gateway", "service", "address",
             "wan-address", "deregister-after-critical", "admin-bind", "admin-access-log-path", "envoy-binary",
-            "grpc-addr", "envoy-version", "prometheus-backend-port", "prometheus-scrape-path");
+            "grpc-addr", "envoy-version", "prometheus-backend-port", "prometheus-scrape-path", "bind-address",
+            "namespace");
     private static final Set<String> BOOLEAN_FLAGS = Set.of("register", "bootstrap", "no-central-config",
-            "omit-deprecated-tags", "mesh-gateway");
+            "omit-deprecated-tags", "mesh-gateway", "expose-servers");
+    private static final Set<String> REPEATABLE_FLAGS = Set.of("bind-address");
 
     @Override
     public int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
@@ -42,7 +45,9 @@ public final class EnvoyMode implements Mode {
         }
         EnvoyOptions options;
         try {
-            options = parseOptions(args, env);
+            GoFlags.Parsed parsed = flags().parse(args);
+            options = parseOptions(parsed, env);
+            ConsulCompatFlags.envoyNotices(parsed, options).forEach(err::println);
         } catch (ConfigException | EnvoyException e) {
             err.println(e.getMessage());
             return ConfigException.EXIT_CODE;
@@ -70,9 +75,16 @@ public final class EnvoyMode implements Mode {
 
     /** Flags override their environment variables, as in Consul; the HTTP flags go through the shared resolver. */
     public static EnvoyOptions parseOptions(List<String> args, Map<String, String> env) {
+        return parseOptions(flags().parse(args), env);
+    }
+
+    private static GoFlags flags() {
         Set<String> values = new HashSet<>(VALUE_FLAGS);
         values.addAll(AgentSettingsResolver.VALUE_FLAGS);
-        GoFlags.Parsed p = new GoFlags(values, BOOLEAN_FLAGS, Set.of()).parse(args);
+        return new GoFlags(values, BOOLEAN_FLAGS, REPEATABLE_FLAGS);
+    }
+
+    static EnvoyOptions parseOptions(GoFlags.Parsed p, Map<String, String> env) {
         Map<String, String> httpFlags = new HashMap<>();
         for (String f : AgentSettingsResolver.VALUE_FLAGS) {
             if (p.get(f) != null) {
@@ -91,6 +103,25 @@ public final class EnvoyMode implements Mode {
             String g = p.get("gateway");
             gateway = GatewayKind.fromFlag(g).orElseThrow(() -> new ConfigException("-gateway",
                     "must be one of mesh, terminating, ingress; got \"" + g + "\""));
+        }
+        if (p.bool("expose-servers")) {
+            // Consul 1.10's checks: the servers are exposed through a mesh gateway it registers itself
+            if (gateway != GatewayKind.MESH) {
+                throw new ConfigException("-expose-servers", "can only be used for mesh gateways (-gateway mesh)");
+            }
+            if (!p.bool("register")) {
+                throw new ConfigException("-expose-servers", "requires -register");
+            }
+        }
+        ConsulCompatFlags.checkNamespace(p, env);
+        Map<String, ServiceAddress> binds = new LinkedHashMap<>();
+        for (String raw : p.all("bind-address")) {
+            int eq = raw.indexOf('=');
+            if (eq < 0) {
+                throw new ConfigException("-bind-address", "must be name=addr:port, missing \"=\" in \"" + raw
+                        + "\"");
+            }
+            binds.put(raw.substring(0, eq), ServiceAddress.parse(raw.substring(eq + 1), "-bind-address"));
         }
         ServiceAddress lan = p.get("address") == null ? ServiceAddress.UNSET
                 : ServiceAddress.parse(p.get("address"), "-address");
@@ -115,6 +146,8 @@ public final class EnvoyMode implements Mode {
                 p.get("prometheus-backend-port"),
                 p.get("prometheus-scrape-path"),
                 p.bool("omit-deprecated-tags"),
+                p.bool("expose-servers"),
+                binds,
                 agent,
                 env.get("CONSUL_HTTP_SSL"),
                 p.passThrough(),
@@ -147,6 +180,12 @@ public final class EnvoyMode implements Mode {
               -no-central-config          do not read the proxy's registration for bootstrap settings
               -prometheus-backend-port <p>, -prometheus-scrape-path <path> (default /metrics)
               -omit-deprecated-tags       leave out the pre-1.9 consul.* stats tags
+              -expose-servers             with -gateway mesh -register: expose the servers for WAN federation
+                                          (registration Meta consul-wan-federation=1)
+              -bind-address <name>=<ip>:<port>
+                                          repeatable; with -register the gateway binds exactly these
+                                          (envoy_gateway_bind_addresses) instead of the default rules
+              -namespace default          accepted (Consul OSS has only "default"; others are an error)
               -http-addr, -token, -token-file, -ca-file, -ca-path, -client-cert, -client-key,
               -tls-server-name, -datacenter and CONSUL_HTTP_* as for the other modes
             """;

@@ -6,8 +6,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * {@code java -jar proxy-fat.jar [envoy|dev] [flags]}: picks the mode by the first argument (proxy when it is a
- * flag) and ends the process with the mode's exit code.
+ * {@code java -jar proxy-fat.jar [envoy|dev|validate|version] [flags]}: picks the mode by the first argument
+ * (proxy when it is a flag) and ends the process with the mode's exit code.
  */
 public final class Main {
     private Main() {
@@ -23,6 +23,12 @@ public final class Main {
             rest = list.subList(1, list.size());
         } else if (!list.isEmpty() && list.get(0).equals("dev")) {
             mode = new DevMode();
+            rest = list.subList(1, list.size());
+        } else if (!list.isEmpty() && List.of("version", "-version", "--version").contains(list.get(0))) {
+            mode = new VersionMode();
+            rest = list.subList(1, list.size());
+        } else if (!list.isEmpty() && list.get(0).equals("validate")) {
+            mode = new ValidateMode();
             rest = list.subList(1, list.size());
         } else {
             mode = new ProxyMode();

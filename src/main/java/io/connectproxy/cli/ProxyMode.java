@@ -13,9 +13,13 @@ import io.connectproxy.config.ConfigException;
 import io.connectproxy.config.ConfigWatcherVerticle;
 import io.connectproxy.config.LaunchConfig;
 import io.connectproxy.config.LaunchConfigResolver;
+import io.connectproxy.config.LogLevel;
 import io.connectproxy.config.ProxyConfig;
 import io.connectproxy.config.ShutdownTiming;
 import io.connectproxy.identity.TlsEngine;
+import io.connectproxy.consul.AgentAddress;
+import io.connectproxy.consul.AgentSettings;
+import io.connectproxy.devagent.GoDuration;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -57,14 +61,16 @@ public final class ProxyMode implements Mode {
     private static final Duration SHUTDOWN_SLACK = Duration.ofSeconds(5);
 
     static final GoFlags FLAGS = new GoFlags(
-            union(LaunchConfigResolver.VALUE_FLAGS, "register-id"),
-            union(LaunchConfigResolver.BOOLEAN_FLAGS, "register"),
+            union(LaunchConfigResolver.VALUE_FLAGS, "register-id", "wait-timeout", "pprof-addr"),
+            union(LaunchConfigResolver.BOOLEAN_FLAGS, "register", "stale"),
             LaunchConfigResolver.REPEATABLE_FLAGS);
 
     static final String USAGE = """
             Usage: java -jar proxy-fat.jar [flags]          (proxy mode)
                    java -jar proxy-fat.jar envoy [flags]    (Envoy bootstrap)
                    java -jar proxy-fat.jar dev [flags]      (embedded dev agent)
+                   java -jar proxy-fat.jar validate [flags] (check a config, bind nothing; exit 0 or 2)
+                   java -jar proxy-fat.jar version          (version, revision, Java, native transport, TLS)
 
             Where the proxy config comes from (one of):
               -conf FILE             JSON service definition: {"service":{"name":"web","port":8080,
@@ -94,7 +100,12 @@ public final class ProxyMode implements Mode {
                                      /ready /health /metrics /config
               -register              with -service and -listen: register this proxy with the agent (Kind
                                      connect-proxy, TTL check passing while ready); deregistered on exit
-              -register-id ID        the registration ID (default SERVICE-proxy)
+              -register-id SUFFIX    ID suffix, as in Consul: -service web -register-id a1 registers
+                                     web-proxy-a1 (default: the ID is SERVICE-proxy)
+              -wait-timeout DURATION with -sidecar-for/-proxy-id: exit 1 if no config came from the agent
+                                     within DURATION (Go syntax: 30s, 2m; default: wait forever, saying
+                                     what it waits for every 10 s)
+              -pprof-addr, -stale    accepted from Consul command lines; a notice says they do nothing here
               -log-level LEVEL       trace, debug, info, warn, error (default info)
               -log-json              log JSON lines
               -h, -help              this help
@@ -114,14 +125,21 @@ public final class ProxyMode implements Mode {
     public int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
         LaunchConfig launch;
         ProxyRegistration registration;
+        Duration waitTimeout;
+        String waitTimeoutText;
         try {
             GoFlags.Parsed parsed = FLAGS.parse(args);
             if (parsed.bool("h") || parsed.bool("help")) {
                 out.print(USAGE);
                 return 0;
             }
+            // what resolving logs (a misspelt proxy-config key in -conf) comes out in the product's format too
+            Logging.configure(LogLevel.DEFAULT, parsed.bool("log-json"));
             launch = resolve(parsed, env);
             registration = registration(parsed, launch);
+            waitTimeout = waitTimeout(parsed, launch);
+            waitTimeoutText = parsed.get("wait-timeout");
+            ConsulCompatFlags.noticeProxyFlags(parsed, err);
         } catch (ConfigException e) {
             err.println(e.getMessage());
             return ConfigException.EXIT_CODE;
@@ -179,6 +197,19 @@ public final class ProxyMode implements Mode {
             stopping.set(true);
             vertx.close().onComplete(ar -> exit.complete(code));
         });
+        if (waitTimeout != null) {
+            vertx.setTimer(waitTimeout.toMillis(), t -> {
+                ConfigWatcherVerticle w = runtime.watcher();
+                if ((w != null && w.current() != null) || !stopping.compareAndSet(false, true)) {
+                    return; // configured in time, or already stopping
+                }
+                String line = "connect-proxy: -wait-timeout " + waitTimeoutText + " expired while "
+                        + "waiting for " + waitingFor(launch) + "; exiting";
+                LOG.severe(line);
+                err.println(line);
+                vertx.close().onComplete(ar -> exit.complete(1));
+            });
+        }
         if (registration != null) {
             RegistrationVerticle r = new RegistrationVerticle(launch.agent(), registration, runtime::readiness);
             registered[0] = r;
@@ -282,12 +313,56 @@ public final class ProxyMode implements Mode {
             throw new ConfigException("-register", "needs -service with -listen and -service-addr (with "
                     + "-sidecar-for, -proxy-id or a managed proxy the agent already has the registration)");
         }
-        String id = parsed.has("register-id") ? parsed.get("register-id") : ProxyRegistration.defaultId(
-                config.serviceName());
-        if (id == null || id.isBlank()) {
-            throw new ConfigException("-register-id", "must not be empty");
+        String suffix = parsed.has("register-id") ? parsed.get("register-id") : "";
+        if (!suffix.isEmpty() && suffix.isBlank()) {
+            throw new ConfigException("-register-id", "must not be blank, got \"" + suffix + "\"");
         }
-        return new ProxyRegistration(id, config, ProxyRegistration.DEFAULT_TTL);
+        return new ProxyRegistration(ProxyRegistration.serviceId(config.serviceName(), suffix), config,
+                ProxyRegistration.DEFAULT_TTL);
+    }
+
+    /**
+     * {@code -wait-timeout DURATION} (Go syntax): how long to wait for the proxy config from the agent (the sidecar
+     * registration with {@code -sidecar-for}) before exiting 1; null (not given) waits forever.
+     */
+    static Duration waitTimeout(GoFlags.Parsed parsed, LaunchConfig launch) {
+        String raw = parsed.get("wait-timeout");
+        if (raw == null) {
+            return null;
+        }
+        if (!launch.source().fromAgent()) {
+            throw new ConfigException("-wait-timeout", "only used when the config comes from the agent "
+                    + "(-sidecar-for, -proxy-id or a managed proxy)");
+        }
+        Duration d;
+        try {
+            d = GoDuration.parse(raw);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("-wait-timeout", "must be a duration such as 30s or 2m, got \"" + raw + "\"");
+        }
+        if (d.isNegative() || d.isZero()) {
+            throw new ConfigException("-wait-timeout", "must be positive, got \"" + raw + "\"");
+        }
+        return d;
+    }
+
+    /** What the proxy waits for while it has no config from the agent, for the -wait-timeout exit line. */
+    static String waitingFor(LaunchConfig launch) {
+        String agent;
+        try {
+            String raw = launch.agent().httpAddr() == null ? AgentSettings.DEFAULT_HTTP_ADDR : launch.agent().httpAddr();
+            agent = AgentAddress.parse(raw, launch.agent().ssl(), "-http-addr").toString();
+        } catch (IllegalArgumentException e) {
+            agent = String.valueOf(launch.agent().httpAddr());
+        }
+        String id = launch.source().id();
+        return switch (launch.source().kind()) {
+            case SIDECAR_FOR -> "a connect-proxy registered for service id " + id + " (Proxy.DestinationServiceID)"
+                    + " on the Consul agent at " + agent;
+            case PROXY_ID -> "the proxy registration " + id + " on the Consul agent at " + agent;
+            case MANAGED_PROXY -> "the managed proxy config " + id + " on the Consul agent at " + agent;
+            default -> "the proxy config";
+        };
     }
 
     private static Set<String> union(Set<String> base, String... more) {

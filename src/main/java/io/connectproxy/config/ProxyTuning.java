@@ -26,6 +26,8 @@ record ProxyTuning(int localConnectTimeoutMs, int handshakeTimeoutMs, long idleT
     public static final String ADMIN_BIND = "admin_bind";
 
     static ProxyTuning read(JsonFields opaque) {
+        // every source's map passes here once per load: the one place to point out a misspelt key
+        ProxyConfigKeySpelling.warnNearMisses(opaque.json(), opaque.path());
         String adminBind = opaque.string(ADMIN_BIND, null);
         if (adminBind != null) {
             HostPort.parse(adminBind, LaunchConfig.DEFAULT_ADMIN_BIND.host(), opaque.path(ADMIN_BIND));

@@ -6,7 +6,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Go's time.ParseDuration syntax ("5s", "100ms", "1m30s", "1.5h"), which Consul uses for wait, TTL and CA settings. */
-final class GoDuration {
+public final class GoDuration {
 
     private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|μs|ms|s|m|h)");
 
@@ -14,7 +14,7 @@ final class GoDuration {
     }
 
     /** Parses a Go duration; a bare "0" is allowed like in Go. */
-    static Duration parse(String text) {
+    public static Duration parse(String text) {
         if (text == null || text.isEmpty()) {
             throw new IllegalArgumentException("empty duration");
         }

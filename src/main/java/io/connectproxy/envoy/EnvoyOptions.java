@@ -13,6 +13,9 @@ import java.util.Map;
  * @param service        the gateway's service name; empty means the gateway kind's name
  * @param lanAddress     {@code -address}, {@link ServiceAddress#UNSET} when not given
  * @param wanAddress     {@code -wan-address}, {@link ServiceAddress#UNSET} when not given
+ * @param exposeServers  {@code -expose-servers}: a registered mesh gateway carries the WAN federation meta key
+ * @param bindAddresses  {@code -bind-address name=addr:port} (repeatable): a registered gateway binds exactly these
+ *                       instead of Consul's default binding rules
  * @param httpSslEnv     the raw {@code CONSUL_HTTP_SSL} value (empty when unset): it decides gRPC TLS the way
  *                       Consul 1.10 does, before the scheme of the HTTP address is looked at
  * @param envoyArgs      what followed {@code --}, passed to Envoy as is
@@ -37,6 +40,8 @@ public record EnvoyOptions(
         String prometheusBackendPort,
         String prometheusScrapePath,
         boolean omitDeprecatedTags,
+        boolean exposeServers,
+        Map<String, ServiceAddress> bindAddresses,
         AgentSettings agent,
         String httpSslEnv,
         List<String> envoyArgs,
@@ -67,6 +72,8 @@ public record EnvoyOptions(
         prometheusScrapePath = prometheusScrapePath == null || prometheusScrapePath.isEmpty()
                 ? DEFAULT_PROMETHEUS_SCRAPE_PATH : prometheusScrapePath;
         httpSslEnv = nz(httpSslEnv);
+        bindAddresses = bindAddresses == null ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(bindAddresses));
         envoyArgs = List.copyOf(envoyArgs == null ? List.of() : envoyArgs);
         env = Map.copyOf(env == null ? Map.of() : env);
         if (agent == null) {

@@ -4,9 +4,13 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * The agent service definition {@code -register} sends for a gateway, as Consul 1.10 builds it: tagged LAN/WAN
- * addresses, a TCP check on the LAN address, and bind-to-tagged-addresses when both are local.
+ * addresses, a TCP check on the LAN address, {@code -bind-address} overrides (or bind-to-tagged-addresses when both
+ * are local), and the WAN federation meta key with {@code -expose-servers}.
  */
 final class GatewayRegistration {
+
+    /** Consul's structs.MetaWANFederationKey. */
+    static final String WAN_FEDERATION_META = "consul-wan-federation";
 
     private GatewayRegistration() {
     }
@@ -27,7 +31,14 @@ final class GatewayRegistration {
             tagged.put("wan", address(wan));
         }
         JsonObject proxy = null;
-        if (lanBindable && wanBindable) {
+        if (!o.bindAddresses().isEmpty()) {
+            // -bind-address overrides every default binding rule: Envoy binds exactly the given addresses
+            JsonObject binds = new JsonObject();
+            o.bindAddresses().forEach((name, a) -> binds.put(name, address(a)));
+            proxy = new JsonObject().put("Config", new JsonObject()
+                    .put("envoy_gateway_no_default_bind", true)
+                    .put("envoy_gateway_bind_addresses", binds));
+        } else if (lanBindable && wanBindable) {
             proxy = new JsonObject().put("Config", new JsonObject()
                     .put("envoy_gateway_no_default_bind", true)
                     .put("envoy_gateway_bind_tagged_addresses", true));
@@ -46,6 +57,10 @@ final class GatewayRegistration {
             svc.put("Address", lan.address());
         }
         svc.put("Port", lan.port());
+        if (o.exposeServers()) {
+            // what the servers look for to route WAN federation through this mesh gateway
+            svc.put("Meta", new JsonObject().put(WAN_FEDERATION_META, "1"));
+        }
         if (!tagged.isEmpty()) {
             svc.put("TaggedAddresses", tagged);
         }

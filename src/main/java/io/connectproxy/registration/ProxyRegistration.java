@@ -12,7 +12,7 @@ import java.util.Objects;
  * What {@code -register} puts on the agent: this proxy as a {@code connect-proxy} service for its destination,
  * with a TTL check that {@link RegistrationVerticle} passes only while {@code /ready} is true.
  *
- * @param serviceId the registration id ({@code -register-id}, default {@code <service>-proxy})
+ * @param serviceId the registration id ({@code <service>-proxy}, plus {@code -<suffix>} with {@code -register-id})
  * @param ttl       the check's TTL; heartbeats go out at a third of it
  */
 public record ProxyRegistration(String serviceId, ProxyConfig config, Duration ttl) {
@@ -30,6 +30,15 @@ public record ProxyRegistration(String serviceId, ProxyConfig config, Duration t
     /** The id Consul's own {@code consul connect proxy -register} uses when none is given. */
     public static String defaultId(String service) {
         return service + "-proxy";
+    }
+
+    /**
+     * The id as Consul's {@code consul connect proxy -register -register-id SUFFIX} builds it: the flag is a suffix
+     * that tells several proxies of one service apart ({@code web-proxy-a1}), so command lines written for
+     * Consul register the same ids here. An empty suffix means none, as in Consul.
+     */
+    public static String serviceId(String service, String suffix) {
+        return suffix == null || suffix.isEmpty() ? defaultId(service) : defaultId(service) + "-" + suffix;
     }
 
     public String checkId() {

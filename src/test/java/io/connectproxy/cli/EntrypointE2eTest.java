@@ -196,6 +196,17 @@ class EntrypointE2eTest extends MeshTestBase {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void versionRunsAsTheJarsCommandEvenWithProxyEnvironmentSet() throws Exception {
+        // CONNECT_ADMIN_BIND would be turned into a flag placed before "version" if it went to proxy mode
+        Run r = run(List.of("sh", script("entrypoint.sh").toString(), "version"), Map.of("CONNECT_PROXY_JAR",
+                FatJarProcess.jar().toAbsolutePath().toString(), "JAVA", Path.of(System.getProperty("java.home"),
+                        "bin", "java").toString(), "CONNECT_ADMIN_BIND", "127.0.0.1:19100"));
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("connect-proxy v"), r.out());
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void runsTheRealJarInEnvoyBootstrapMode() throws Exception {
         mesh.registerWithSidecar("web", TestMesh.freePort(), new JsonArray());
         Run r = run(List.of("sh", script("entrypoint.sh").toString(), "envoy", "-sidecar-for", "web",

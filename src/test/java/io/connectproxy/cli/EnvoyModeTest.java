@@ -81,6 +81,16 @@ class EnvoyModeTest {
     }
 
     @Test
+    void bindAddressWithoutRegisterIsAcceptedWithANotice() {
+        Result r = run(List.of("-sidecar-for", "web", "-bootstrap", "-bind-address", "lan=127.0.0.1:8443"),
+                Map.of("CONSUL_HTTP_ADDR", addr()));
+        assertEquals(0, r.code(), r.err());
+        assertEquals("-bind-address: only used with -register (it goes into the gateway's registration); ignored, "
+                + "as Consul does", r.err().strip());
+        assertEquals("web-sidecar-proxy", new JsonObject(r.out()).getJsonObject("node").getString("id"));
+    }
+
+    @Test
     void errorsAreOneLineWithoutStackTrace() {
         Result r = run(List.of("-proxy-id", "nope", "-bootstrap", "-http-addr", addr()), Map.of());
         assertEquals(1, r.code());

@@ -20,7 +20,10 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code -register} on the real jar against the dev agent: registered, check passing once ready, gone on exit. */
+/**
+ * {@code -register} on the real jar against the dev agent: registered (the id built from {@code -register-id} as a
+ * suffix, as Consul does), check passing once ready, gone on exit.
+ */
 class RegisterE2eTest extends MeshTestBase {
     private FatJarProcess proxy;
 
@@ -36,7 +39,7 @@ class RegisterE2eTest extends MeshTestBase {
     }
 
     private String checkStatus() {
-        JsonObject check = new JsonObject(agent("/v1/agent/checks").body()).getJsonObject("web-edge-ttl");
+        JsonObject check = new JsonObject(agent("/v1/agent/checks").body()).getJsonObject("web-proxy-edge-ttl");
         return check == null ? "missing" : check.getString("Status");
     }
 
@@ -47,11 +50,11 @@ class RegisterE2eTest extends MeshTestBase {
         int listen = TestMesh.freePort();
         proxy = FatJarProcess.start(List.of("-service", "web", "-listen", "127.0.0.1:" + listen,
                 "-service-addr", "127.0.0.1:" + app.port(), "-upstream", "db:" + TestMesh.freePort(),
-                "-register", "-register-id", "web-edge", "-http-addr", mesh.agent().httpAddr(),
+                "-register", "-register-id", "edge", "-http-addr", mesh.agent().httpAddr(),
                 "-admin-bind", "off"), Map.of());
-        proxy.awaitLine(l -> l.contains("registered as web-edge"), Duration.ofSeconds(30));
+        proxy.awaitLine(l -> l.contains("registered as web-proxy-edge"), Duration.ofSeconds(30));
 
-        JsonObject service = new JsonObject(agent("/v1/agent/service/web-edge").body());
+        JsonObject service = new JsonObject(agent("/v1/agent/service/web-proxy-edge").body());
         assertEquals("connect-proxy", service.getString("Kind"));
         assertEquals(listen, service.getInteger("Port"));
         assertEquals("web", service.getJsonObject("Proxy").getString("DestinationServiceName"));
@@ -60,12 +63,12 @@ class RegisterE2eTest extends MeshTestBase {
         proxy.awaitLine(l -> l.contains("ready: web"), Duration.ofSeconds(30));
         Await.until(Duration.ofSeconds(10), "the TTL check never passed", () -> checkStatus().equals("passing"));
         // the proxy is a healthy connect endpoint of web now
-        assertTrue(agent("/v1/health/connect/web?passing=1").body().contains("web-edge"));
+        assertTrue(agent("/v1/health/connect/web?passing=1").body().contains("web-proxy-edge"));
 
         DrainE2eTest.sigterm(proxy.process());
         assertEquals(0, proxy.awaitExit(Duration.ofSeconds(20)), proxy.output());
-        assertEquals(404, agent("/v1/agent/service/web-edge").status(), proxy.output());
-        assertTrue(proxy.output().contains("deregistered web-edge"), proxy.output());
+        assertEquals(404, agent("/v1/agent/service/web-proxy-edge").status(), proxy.output());
+        assertTrue(proxy.output().contains("deregistered web-proxy-edge"), proxy.output());
     }
 
     @Test

@@ -352,6 +352,63 @@ class EnvoyBootstrapVerticleTest {
     }
 
     @Test
+    void meshGatewayRegistersItsBindAddressesAndExposesTheServers(Vertx vertx, VertxTestContext ctx) {
+        // consul connect envoy 1.10: -bind-address replaces the default binding rules in the registration's
+        // Proxy.Config, -expose-servers adds the WAN federation meta key; a non-local -address is then no error
+        expect(vertx, ctx, Harness.args(agent, "-gateway", "mesh", "-register", "-expose-servers",
+                "-address", "203.0.113.7:443", "-bind-address", "lan=127.0.0.1:8443",
+                "-bind-address", "wan=127.0.0.2:9443"), Map.of(), doc -> {
+            assertEquals(1, agent.registrations.size(), agent.registrations::toString);
+            JsonObject reg = agent.registrations.get(0);
+            assertEquals("mesh-gateway", reg.getString("Kind"), reg::encode);
+            assertEquals(new JsonObject().put("consul-wan-federation", "1"), reg.getJsonObject("Meta"), reg::encode);
+            assertEquals(new JsonObject().put("envoy_gateway_no_default_bind", true)
+                    .put("envoy_gateway_bind_addresses", new JsonObject()
+                            .put("lan", new JsonObject().put("Address", "127.0.0.1").put("Port", 8443))
+                            .put("wan", new JsonObject().put("Address", "127.0.0.2").put("Port", 9443))),
+                    reg.getJsonObject("Proxy").getJsonObject("Config"), reg::encode);
+        });
+    }
+
+    @Test
+    void meshGatewayWithoutExposeServersHasNoMeta(Vertx vertx, VertxTestContext ctx) {
+        expect(vertx, ctx, Harness.args(agent, "-gateway", "mesh", "-register"), Map.of(), doc -> {
+            JsonObject reg = agent.registrations.get(0);
+            assertEquals(null, reg.getValue("Meta"), reg::encode);
+        });
+    }
+
+    @Test
+    void exposeServersNeedsARegisteredMeshGateway(Vertx vertx, VertxTestContext ctx) {
+        expectError(vertx, ctx, Harness.args(agent, "-gateway", "ingress", "-register", "-expose-servers"),
+                Map.of(), "-expose-servers: can only be used for mesh gateways");
+    }
+
+    @Test
+    void exposeServersNeedsRegister(Vertx vertx, VertxTestContext ctx) {
+        expectError(vertx, ctx, Harness.args(agent, "-gateway", "mesh", "-expose-servers"), Map.of(),
+                "-expose-servers: requires -register");
+    }
+
+    @Test
+    void bindAddressNeedsAName(Vertx vertx, VertxTestContext ctx) {
+        expectError(vertx, ctx, Harness.args(agent, "-gateway", "mesh", "-register", "-bind-address",
+                "127.0.0.1:8443"), Map.of(), "-bind-address: must be name=addr:port", "127.0.0.1:8443");
+    }
+
+    @Test
+    void onlyTheDefaultNamespaceIsAccepted(Vertx vertx, VertxTestContext ctx) {
+        expectError(vertx, ctx, Harness.args(agent, "-proxy-id", "test-proxy", "-namespace", "team-a"), Map.of(),
+                "-namespace: namespaces are a Consul Enterprise feature", "\"team-a\"");
+    }
+
+    @Test
+    void theDefaultNamespaceChangesNothing(Vertx vertx, VertxTestContext ctx) {
+        expect(vertx, ctx, Harness.args(agent, "-proxy-id", "test-proxy", "-namespace", "default"),
+                Map.of("CONSUL_NAMESPACE", "default"), doc -> assertEquals(Harness.expected("defaults"), doc));
+    }
+
+    @Test
     void gatewayWithNonLocalAddressIsRefused(Vertx vertx, VertxTestContext ctx) {
         expectError(vertx, ctx, Harness.args(agent, "-gateway", "mesh", "-register", "-address", "203.0.113.7:443"),
                 Map.of(), "-address", "203.0.113.7", "not bindable");
