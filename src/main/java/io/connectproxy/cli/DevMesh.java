@@ -87,7 +87,7 @@ public final class DevMesh {
         for (DevMeshConfig.SidecarSpec s : config.sidecars()) {
             // created here, on the caller's thread: a Vert.x made from inside another's event loop shares nothing
             // with it but gets a warning
-            Vertx own = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)
+            Vertx own = ProxyMode.sidecarVertx(new VertxOptions().setPreferNativeTransport(true)
                     .setEventLoopPoolSize(Math.max(1, Runtime.getRuntime().availableProcessors())));
             mesh.sidecarVertx.add(own);
             chain = chain.compose(v -> mesh.startSidecar(own, s.serviceId()));

@@ -11,6 +11,7 @@ import io.connectproxy.config.LaunchConfigResolver;
 import io.connectproxy.config.ProxyConfig;
 import io.connectproxy.config.ShutdownTiming;
 import io.connectproxy.identity.TlsEngine;
+import io.connectproxy.net.HalfCloseSafeTransport;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -248,9 +249,21 @@ public final class ProxyMode implements Mode {
         VertxOptions options = new VertxOptions().setPreferNativeTransport(true)
                 .setEventLoopPoolSize(Math.max(1, Runtime.getRuntime().availableProcessors()))
                 .setMetricsOptions(metrics);
-        Vertx vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
+        io.vertx.core.VertxBuilder builder = Vertx.builder().with(options)
+                .withMetrics(new MicrometerMetricsFactory(registry));
+        io.vertx.core.transport.Transport epoll = HalfCloseSafeTransport.nativeTransport();
+        Vertx vertx = (epoll == null ? builder : builder.withTransport(epoll)).build();
         JvmMeters.bindInBackground(registry);
         return vertx;
+    }
+
+    /**
+     * A Vert.x for a sidecar: the native transport when available, with the half-close defect of Netty's epoll
+     * worked around ({@link HalfCloseSafeTransport}), else NIO.
+     */
+    static Vertx sidecarVertx(VertxOptions options) {
+        io.vertx.core.transport.Transport epoll = HalfCloseSafeTransport.nativeTransport();
+        return epoll == null ? Vertx.vertx(options) : Vertx.builder().with(options).withTransport(epoll).build();
     }
 
     /** {@code -register} needs a static config with a public listener: {@code -service} and {@code -listen}. */

@@ -7,6 +7,7 @@ import io.connectproxy.config.LaunchConfigResolver;
 import io.connectproxy.consul.Backoff;
 import io.connectproxy.devagent.DevAgent;
 import io.connectproxy.devagent.DevAgentOptions;
+import io.connectproxy.net.HalfCloseSafeTransport;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -36,6 +37,7 @@ public final class TestMesh implements AutoCloseable {
     private final Vertx vertx;
     private final DevAgent agent;
     private final List<Vertx> sidecarVertx = new ArrayList<>();
+    private boolean nativeTransport;
 
     private TestMesh(Vertx vertx, DevAgent agent) {
         this.vertx = vertx;
@@ -84,8 +86,19 @@ public final class TestMesh implements AutoCloseable {
         return startRuntime(launch);
     }
 
+    /**
+     * Sidecars started from now on prefer the native transport (epoll), as the proxy does in production; off by
+     * default because most tests do not depend on it. Returns whether this machine has it.
+     */
+    public boolean preferNativeTransport() {
+        nativeTransport = true;
+        return io.vertx.core.transport.Transport.EPOLL.available();
+    }
+
     public ProxyRuntime startRuntime(LaunchConfig launch) {
-        Vertx own = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        VertxOptions options = new VertxOptions().setEventLoopPoolSize(2);
+        io.vertx.core.transport.Transport epoll = nativeTransport ? HalfCloseSafeTransport.nativeTransport() : null;
+        Vertx own = epoll == null ? Vertx.vertx(options) : Vertx.builder().with(options).withTransport(epoll).build();
         sidecarVertx.add(own);
         ProxyRuntime runtime = new ProxyRuntime(TIMING);
         await(runtime.start(own, launch));
