@@ -32,9 +32,8 @@ import io.vertx.core.net.NetSocket;
  * close_notify first. The reason is the peer's TLS engine: Netty's OpenSSL engine, the default on both ends of the
  * mesh, closes its own write direction when it reads a close_notify (ReferenceCountedOpenSslEngine on
  * SSL_ERROR_ZERO_RETURN), so a sidecar that sent one on its app's half-close cut off the answer (0 bytes for a
- * small request); and a client-side OpenSSL engine that had sent one went on calling SSL_shutdown, which in
- * BoringSSL reads records looking for the peer's close_notify and fails on application data, losing the rest of
- * the answer. The close_notify is sent when the connection is closed whole (after both directions ended). A bare
+ * small request, the tail of a large one); in the other direction the app's half-close cut off what its client
+ * sent afterwards. The close_notify is sent when the connection is closed whole (after both directions ended). A bare
  * FIN is what the peer would have seen before this class existed (the whole connection closed), so it opens no
  * truncation the proxy did not already pass on.
  *
