@@ -200,8 +200,20 @@ public final class HalfCloseSafeTransport implements Transport {
         }
     }
 
-    /** Never hands epoll an empty interest set (see the class comment). */
-    private record Registration(IoRegistration delegate) implements IoRegistration {
+    /**
+     * Never hands epoll an empty interest set once the descriptor is in it (see the class comment). Before that
+     * (a socket still connecting) an empty set keeps meaning "not added yet", as in Netty: adding an unconnected
+     * socket to epoll would report hang-ups until it connects.
+     */
+    private static final class Registration implements IoRegistration {
+        private final IoRegistration delegate;
+        /** Written on the channel's event loop only, like every submit. */
+        private boolean added;
+
+        Registration(IoRegistration delegate) {
+            this.delegate = delegate;
+        }
+
         @Override
         public <T> T attachment() {
             return delegate.attachment();
@@ -209,10 +221,15 @@ public final class HalfCloseSafeTransport implements Transport {
 
         @Override
         public long submit(IoOps ops) {
-            if (ops instanceof EpollIoOps epollOps && epollOps.value() == EpollIoOps.NONE.value()) {
+            boolean empty = ops instanceof EpollIoOps epollOps && epollOps.value() == EpollIoOps.NONE.value();
+            if (empty && added) {
                 return delegate.submit(KEEP_REGISTERED);
             }
-            return delegate.submit(ops);
+            long result = delegate.submit(ops);
+            if (!empty && result >= 0) {
+                added = true;
+            }
+            return result;
         }
 
         @Override
