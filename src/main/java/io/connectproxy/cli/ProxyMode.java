@@ -20,6 +20,7 @@ import io.connectproxy.identity.TlsEngine;
 import io.connectproxy.consul.AgentAddress;
 import io.connectproxy.consul.AgentSettings;
 import io.connectproxy.devagent.GoDuration;
+import io.connectproxy.net.HalfCloseSafeTransport;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -295,7 +296,8 @@ public final class ProxyMode implements Mode {
                 // directory in java.io.tmpdir at start, and dies with a stack trace on a read-only file system
                 .setFileSystemOptions(new FileSystemOptions().setClassPathResolvingEnabled(false)
                         .setFileCachingEnabled(false));
-        Vertx vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
+        Vertx vertx = HalfCloseSafeTransport.vertxBuilder(options).withMetrics(new MicrometerMetricsFactory(registry))
+                .build();
         JvmMeters.bindInBackground(registry);
         return vertx;
     }

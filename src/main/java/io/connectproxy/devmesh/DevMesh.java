@@ -1,6 +1,7 @@
 package io.connectproxy.devmesh;
 
 import io.connectproxy.consul.AgentOutageLog;
+import io.connectproxy.net.HalfCloseSafeTransport;
 import io.connectproxy.runtime.ProxyRuntime;
 
 import io.connectproxy.config.LaunchConfig;
@@ -90,8 +91,8 @@ public final class DevMesh {
         for (DevMeshConfig.SidecarSpec s : config.sidecars()) {
             // created here, on the caller's thread: a Vert.x made from inside another's event loop shares nothing
             // with it but gets a warning
-            Vertx own = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)
-                    .setEventLoopPoolSize(Math.max(1, Runtime.getRuntime().availableProcessors())));
+            Vertx own = HalfCloseSafeTransport.vertxBuilder(new VertxOptions().setPreferNativeTransport(true)
+                    .setEventLoopPoolSize(Math.max(1, Runtime.getRuntime().availableProcessors()))).build();
             mesh.sidecarVertx.add(own);
             chain = chain.compose(v -> mesh.startSidecar(own, s.serviceId()));
         }

@@ -44,6 +44,11 @@ public enum TlsEngine {
         return JDK;
     }
 
+    /**
+     * The proxy config key that picks the public listener's engine. Read when the listener is created: a change
+     * takes effect at the next restart (a reload that changes it is logged at WARN with this key).
+     */
+    public static final String SETTING_KEY = "tls_engine";
     /** The {@code tls_engine} value that picks the JDK engine for the public listener. */
     public static final String SETTING_JDK = "jdk";
     /** The {@code tls_engine} value that picks OpenSSL (the default when available). */
@@ -53,12 +58,13 @@ public enum TlsEngine {
      * The engine for the public (inbound) listener, from the proxy config's {@code tls_engine} (null: default).
      * <p>
      * Default OpenSSL: every byte of every inbound connection is decrypted here, and on this machine the JDK engine
-     * cut throughput through two sidecars from about 3.6 to 1.4 Gbit/s (bench/run.sh, 1 stream). The price is TLS
-     * half-close: Netty's OpenSSL engine shuts both directions when the peer's close_notify arrives
-     * (ReferenceCountedOpenSslEngine on SSL_RECEIVED_SHUTDOWN), so a TLS 1.3 client that half-closes and waits for
-     * the app's answer loses it. {@code "tls_engine": "jdk"} keeps sending after a TLS 1.3 close_notify, for apps
-     * whose protocol relies on half-close, at about 1.5x the handshake CPU. Under TLS 1.2 no engine can half-close
-     * (the protocol answers close_notify with close_notify).
+     * cut throughput through two sidecars from about 3.6 to 1.4 Gbit/s (bench/run.sh, 1 stream). Half-close between
+     * two of these sidecars works with either engine: it crosses the mesh as a TCP FIN (see net.HalfClose). A
+     * client that is not this proxy and half-closes with a TLS 1.3 close_notify is another matter: Netty's OpenSSL
+     * engine shuts both directions when the peer's close_notify arrives (ReferenceCountedOpenSslEngine on
+     * SSL_RECEIVED_SHUTDOWN), so it gets no answer; the JDK engine keeps sending after it (BoringSSL clients), at
+     * about 1.5x the handshake CPU. Under TLS 1.2 no engine can half-close (the protocol answers close_notify with
+     * close_notify).
      */
     public static TlsEngine forPublicListener(String setting) {
         if (SETTING_JDK.equals(setting)) {

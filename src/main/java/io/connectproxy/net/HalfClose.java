@@ -11,7 +11,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.internal.net.StreamChannelInternal;
@@ -24,17 +23,24 @@ import io.vertx.core.net.NetSocket;
  * ({@link StreamChannelInternal#channelHandlerContext()}), so that the rest stays on it; without that access
  * {@link #enable} returns null and the pipe falls back to "EOF closes both sides".
  *
- * <p>How: the channel is switched to {@code ALLOW_HALF_CLOSURE}, and a handler in front of Vert.x's turns Netty's
- * {@link ChannelInputShutdownEvent} into an empty buffer sent down the normal read path. Vert.x queues it behind
- * any data still buffered for a paused socket, so the reader sees "EOF" exactly after the last byte. The write side
- * is shut with {@link DuplexChannel#shutdownOutput()}, after a TLS {@code close_notify} when the socket is TLS.
+ * <p>How: the channel is switched to {@code ALLOW_HALF_CLOSURE}, and a handler in front of Vert.x's turns the end
+ * of the peer's stream into an empty buffer sent down the normal read path. Vert.x queues it behind any data still
+ * buffered for a paused socket, so the reader sees "EOF" exactly after the last byte. The end of the peer's stream
+ * is its FIN ({@link ChannelInputShutdownEvent}).
  *
- * <p>Plain TCP half-close is reliable. On TLS sockets (Netty 4.2.18) a bare FIN closes the TLS channel whole.
- * A TLS 1.3 peer's close_notify + FIN leaves the channel half-open, and the answer still reaches the peer, only
- * when both hold: the JDK engine (Netty's OpenSSL engine answers a close_notify with its own and sends nothing
- * more), and half-close switched on before the FIN was read ({@link Pipe#enableHalfClose} in the connect handler;
- * switched on later, a FIN that came first has already closed the channel). TLS 1.2 has no half-close. Otherwise
- * the pipe ends as a normal close (the bytes before the EOF are delivered).
+ * <p>Our own write side is ended with a bare FIN ({@link DuplexChannel#shutdownOutput()}), on TLS too, without a
+ * close_notify first. The reason is the peer's TLS engine: Netty's OpenSSL engine, the default on both ends of the
+ * mesh, closes its own write direction when it reads a close_notify (ReferenceCountedOpenSslEngine on
+ * SSL_ERROR_ZERO_RETURN), so a sidecar that sent one on its app's half-close cut off the answer (0 bytes for a
+ * small request, the tail of a large one); in the other direction the app's half-close cut off what its client
+ * sent afterwards. The close_notify is sent when the connection is closed whole (after both directions ended). A bare
+ * FIN is what the peer would have seen before this class existed (the whole connection closed), so it opens no
+ * truncation the proxy did not already pass on.
+ *
+ * <p>A peer that does send close_notify before its FIN (a TLS 1.3 client that is not this proxy) is still read to
+ * the end and the app gets the EOF, but with Netty 4.2.18 the connection then ends whole with either engine (the
+ * OpenSSL engine closes its write direction; with the JDK engine the channel is closed), so such a client gets no
+ * answer; the pipe reports that as a close, never as a completion.
  */
 final class HalfClose {
 
@@ -79,28 +85,18 @@ final class HalfClose {
             this.channel = channel;
         }
 
-        /** True once the peer has sent FIN; the empty marker buffer that follows means end of stream. */
+        /** True once the peer's stream has ended; the empty marker buffer that follows means end of stream. */
         boolean inputShutdown() {
             return inputShutdown;
         }
 
-        /** Ends our write side: TLS close_notify if TLS, then FIN. Pending writes must have completed before. */
+        /** Ends our write side with a FIN (no close_notify: see the class comment). Pending writes must be done. */
         Future<Void> shutdownOutput() {
             if (outputShutdown || !channel.isActive()) {
                 return Future.succeededFuture();
             }
             outputShutdown = true;
             Promise<Void> done = Promise.promise();
-            SslHandler ssl = channel.pipeline().get(SslHandler.class);
-            if (ssl == null) {
-                shutdownSocketOutput(done);
-            } else {
-                ssl.closeOutbound().addListener(f -> shutdownSocketOutput(done));
-            }
-            return done.future();
-        }
-
-        private void shutdownSocketOutput(Promise<Void> done) {
             channel.shutdownOutput().addListener(f -> {
                 if (f.isSuccess()) {
                     done.tryComplete();
@@ -108,16 +104,23 @@ final class HalfClose {
                     done.tryFail(f.cause());
                 }
             });
+            return done.future();
         }
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            if (evt == ChannelInputShutdownEvent.INSTANCE && !inputShutdown) {
+            if (evt == ChannelInputShutdownEvent.INSTANCE) {
+                endOfInput(ctx);
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        private void endOfInput(ChannelHandlerContext ctx) {
+            if (!inputShutdown) {
                 inputShutdown = true;
                 ctx.fireChannelRead(Unpooled.EMPTY_BUFFER);
                 ctx.fireChannelReadComplete();
             }
-            super.userEventTriggered(ctx, evt);
         }
     }
 }

@@ -167,7 +167,7 @@ public final class Pipe {
 
     private void onError(Side side, Throwable e) {
         if (!finished) {
-            LOG.log(Level.FINE, () -> "pipe side " + side.name + " failed: " + e);
+            LOG.log(Level.FINE, e, () -> "pipe side " + side.name + " failed");
         }
         finish(side.errorReason(), e, false);
     }
@@ -198,8 +198,12 @@ public final class Pipe {
         }
         Future<Void> closeA = closeSide(a, flush);
         Future<Void> closeB = closeSide(b, flush);
-        Future.join(closeA, closeB).onComplete(done -> result.complete(new PipeResult(a.bytesRead, b.bytesRead,
-                reason, cause, a.pauses, b.pauses, Duration.ofNanos(System.nanoTime() - startNanos))));
+        Future.join(closeA, closeB).onComplete(done -> {
+            PipeResult r = new PipeResult(a.bytesRead, b.bytesRead, reason, cause, a.pauses, b.pauses,
+                    Duration.ofNanos(System.nanoTime() - startNanos));
+            LOG.fine(() -> "pipe " + a.socket.remoteAddress() + " <-> " + b.socket.remoteAddress() + " ended: " + r);
+            result.complete(r);
+        });
     }
 
     private static Future<Void> closeSide(Side side, boolean flush) {

@@ -301,8 +301,23 @@ public final class ProxyRuntime {
                 first[0] = false;
             } else {
                 metrics.configReloaded();
+                warnIfEngineChangeNeedsRestart(m.body());
             }
         });
+    }
+
+    /**
+     * The public listener's TLS engine is chosen when the listener is created; a reload that asks for another one
+     * would otherwise look applied while connections keep the old engine. Said once per such reload, at WARN.
+     */
+    private void warnIfEngineChangeNeedsRestart(ProxyConfig next) {
+        TlsEngine running = publicEngine;
+        String setting = next.proxyConfig().getString(TlsEngine.SETTING_KEY);
+        if (running != null && next.hasPublicListener() && TlsEngine.forPublicListener(setting) != running) {
+            LOG.warning(() -> TlsEngine.SETTING_KEY + ": the new config asks for \"" + setting
+                    + "\" on the public listener, which keeps " + running.description()
+                    + " until the proxy restarts; the rest of the config is applied");
+        }
     }
 
     /** The public listener's bound port, or -1 when there is none. */
@@ -326,7 +341,7 @@ public final class ProxyRuntime {
     private Future<Void> startDataPlane(Vertx vertx, LaunchConfig launch, ProxyConfig config) {
         AgentClient agent = AgentClient.create(vertx, launch.agent(), timing.agentRequestTimeout());
         TlsEngine engine = TlsEngine.preferred();
-        TlsEngine inboundEngine = TlsEngine.forPublicListener(config.proxyConfig().getString("tls_engine"));
+        TlsEngine inboundEngine = TlsEngine.forPublicListener(config.proxyConfig().getString(TlsEngine.SETTING_KEY));
         upstreamEngine = engine;
         publicEngine = config.hasPublicListener() ? inboundEngine : null;
         Duration wait = timing.blockingWait();

@@ -7,6 +7,7 @@ import io.connectproxy.config.LaunchConfigResolver;
 import io.connectproxy.consul.Backoff;
 import io.connectproxy.devagent.DevAgent;
 import io.connectproxy.devagent.DevAgentOptions;
+import io.connectproxy.net.HalfCloseSafeTransport;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -36,6 +37,7 @@ public final class TestMesh implements AutoCloseable {
     private final Vertx vertx;
     private final DevAgent agent;
     private final List<Vertx> sidecarVertx = new ArrayList<>();
+    private boolean nativeTransport;
 
     private TestMesh(Vertx vertx, DevAgent agent) {
         this.vertx = vertx;
@@ -84,13 +86,23 @@ public final class TestMesh implements AutoCloseable {
         return startRuntime(launch);
     }
 
+    /**
+     * Sidecars started from now on prefer the native transport (epoll), as the proxy does in production; off by
+     * default because most tests do not depend on it. Returns whether this machine has it.
+     */
+    public boolean preferNativeTransport() {
+        nativeTransport = true;
+        return io.vertx.core.transport.Transport.EPOLL.available();
+    }
+
     public ProxyRuntime startRuntime(LaunchConfig launch) {
         return startRuntime(launch, TIMING);
     }
 
     /** Starts a runtime with other timing (e.g. a short agent request timeout) and waits until it started. */
     public ProxyRuntime startRuntime(LaunchConfig launch, ConfigWatcherVerticle.Timing timing) {
-        Vertx own = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        VertxOptions options = new VertxOptions().setEventLoopPoolSize(2);
+        Vertx own = nativeTransport ? HalfCloseSafeTransport.vertxBuilder(options).build() : Vertx.vertx(options);
         sidecarVertx.add(own);
         ProxyRuntime runtime = new ProxyRuntime(timing);
         await(runtime.start(own, launch));

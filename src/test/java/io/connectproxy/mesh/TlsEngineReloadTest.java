@@ -1,0 +1,82 @@
+package io.connectproxy.mesh;
+
+import io.connectproxy.testsupport.Await;
+
+import io.connectproxy.runtime.ProxyRuntime;
+import io.connectproxy.testsupport.HalfCloseApp;
+import io.connectproxy.testsupport.HalfCloseTraffic;
+import io.connectproxy.testsupport.MeshTestBase;
+import io.connectproxy.testsupport.TestMesh;
+import io.connectproxy.testsupport.Wire;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * {@code tls_engine} is read when the public listener is created. A live change used to be logged as applied and
+ * silently ignored; now the reload says, at WARN and naming the key, that the engine stays until a restart, and the
+ * listener keeps working with the engine it has.
+ */
+class TlsEngineReloadTest extends MeshTestBase {
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aLiveEngineChangeIsRefusedWithAWarningNamingTheKey() throws Exception {
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    warnings.add(r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger runtimeLog = Logger.getLogger(ProxyRuntime.class.getName());
+        runtimeLog.addHandler(capture);
+        try (HalfCloseApp app = HalfCloseApp.start(HalfCloseApp.Mode.ECHO_THEN_TRAILER)) {
+            int upstream = TestMesh.freePort();
+            int echoPublic = TestMesh.freePort();
+            mesh.register(echo(app.port(), echoPublic, "openssl"));
+            mesh.registerWithSidecar("web", TestMesh.freePort(), new JsonArray().add(Wire.upstream("echo", upstream)));
+            mesh.startSidecar("echo");
+            ProxyRuntime web = mesh.startSidecar("web");
+            Await.until(Duration.ofSeconds(10), "endpoint", () -> web.upstreamEndpoints("service/default/echo") == 1);
+
+            mesh.register(echo(app.port(), echoPublic, "jdk"));
+            Await.until(Duration.ofSeconds(15), "a WARN naming tls_engine after the reload; warnings so far: " + warnings, () -> warnings.stream().anyMatch(w -> w.startsWith("tls_engine: ")));
+            String warning = warnings.stream().filter(w -> w.startsWith("tls_engine: ")).findFirst().orElseThrow();
+            assertEquals(true, warning.contains("\"jdk\"") && warning.contains("until the proxy restarts"), warning);
+            // still serving, half-close included, with the engine it kept
+            assertEquals(HalfCloseTraffic.expected(100_000, HalfCloseApp.trailer(100_000)),
+                    HalfCloseTraffic.sendShutRead(upstream, 100_000), "answer after the reload");
+        } finally {
+            runtimeLog.removeHandler(capture);
+        }
+    }
+
+    private static JsonObject echo(int appPort, int publicPort, String engine) {
+        return new JsonObject().put("name", "echo").put("port", appPort).put("connect", new JsonObject()
+                .put("sidecar_service", new JsonObject().put("port", publicPort).put("proxy",
+                        new JsonObject().put("config", new JsonObject().put("tls_engine", engine)))));
+    }
+}
