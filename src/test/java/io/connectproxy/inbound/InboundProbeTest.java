@@ -97,6 +97,10 @@ class InboundProbeTest {
             Await.until(Duration.ofSeconds(5), "handshake failure peer_closed counted (before " + failures
                             + "; now " + counters(sidecar) + ")", () -> sidecar.handshakeFailures("peer_closed") == failures + 1);
             assertEquals(rejected + 1, sidecar.rejections("handshake"), "rejections_total{reason=handshake}");
+            // the line is written just after the counters move, on the event loop: wait for it, then make sure
+            // it stays one
+            Await.until(Duration.ofSeconds(5), "the failure logged at INFO",
+                    () -> !log.matching("INFO", ":" + clientPort, "(peer_closed)").isEmpty());
             List<String> lines = log.matching("INFO", ":" + clientPort, "(peer_closed)");
             assertEquals(1, lines.size(), "the failure is logged at INFO once: " + lines);
         }
