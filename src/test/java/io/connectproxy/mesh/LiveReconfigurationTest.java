@@ -39,7 +39,10 @@ class LiveReconfigurationTest extends MeshTestBase {
         int b = TestMesh.freePort();
         mesh.register(Wire.service("web", "web", appPort, sidecarPort, null,
                 new JsonArray().add(Wire.upstream("alpha", a))));
-        mesh.startSidecar("web");
+        var web = mesh.startSidecar("web");
+        // started is not yet discovered: every listener instance must know alpha's instance first
+        Await.until(Duration.ofSeconds(10), "web's listeners know alpha's instance",
+                () -> web.upstreamEndpoints("service/default/alpha") == 1);
 
         try (Socket longLived = new Socket("127.0.0.1", a)) {
             assertEquals("first", Wire.exchangeOn(longLived, "first"));
