@@ -105,8 +105,9 @@ class IdentityReadinessTest {
             long notReadyAfterMs = (System.nanoTime() - downAt) / 1_000_000;
             Http.Response ready = Http.get(runtime.adminPort(), "/ready");
             assertEquals(503, ready.status(), ready.body());
-            assertTrue(ready.body().contains("cannot be renewed") && ready.body().contains(mesh.agent().httpAddr()),
-                    ready.body());
+            // the leaf expires 1 s after it became due: on a loaded machine /ready may already say that instead
+            assertTrue(ready.body().contains("cannot be renewed") && ready.body().contains(mesh.agent().httpAddr())
+                    || ready.body().contains("expired") && ready.body().contains("no renewal received"), ready.body());
             // 90% of the lifetime is when Consul's agent would have renewed it
             assertTrue(notReadyAfterMs >= ttl.toMillis() * 9 / 10 - 2_000, "not ready after " + notReadyAfterMs
                     + " ms of a " + ttl.toMillis() + " ms leaf");
