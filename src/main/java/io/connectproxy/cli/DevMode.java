@@ -26,7 +26,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code dev [-http-addr 127.0.0.1:8500] [-services FILE] [-datacenter dc1] [-node NAME] [-leaf-ttl 72h]}: runs the
+ * {@code dev [-http-addr 127.0.0.1:8500] [-services FILE] [-datacenter dc1] [-node NAME] [-leaf-ttl 72h]
+ * [-data-dir DIR]}: runs the
  * embedded dev agent until the process is stopped. {@code -services} takes Consul service definitions: a file with
  * {@code {"service": {...}}}, {@code {"services": [...]}} or a JSON array.
  * <p>
@@ -47,9 +48,11 @@ public final class DevMode implements Mode {
               -datacenter NAME      datacenter name (default dc1)
               -node NAME            node name (default dev-agent)
               -leaf-ttl DURATION    lifetime of issued leaf certificates, Go syntax (default 72h)
+              -data-dir DIR         keep the state across restarts of the process (CA and its keys, intentions,
+                                    services registered over HTTP) like a non-dev agent; default: in memory only
             """;
     private static final GoFlags FLAGS = new GoFlags(
-            Set.of("conf", "http-addr", "services", "datacenter", "node", "leaf-ttl", "log-level"),
+            Set.of("conf", "http-addr", "services", "datacenter", "node", "leaf-ttl", "data-dir", "log-level"),
             Set.of("h", "help", "log-json"), Set.of());
 
     @Override
@@ -206,6 +209,9 @@ public final class DevMode implements Mode {
         if (flags.has("leaf-ttl")) {
             config.put("leaf_ttl", flags.get("leaf-ttl"));
         }
+        if (flags.has("data-dir")) {
+            config.put("data_dir", flags.get("data-dir"));
+        }
         if (flags.has("services")) {
             config.put("services", readServices(flags.get("services")));
         }
@@ -216,6 +222,7 @@ public final class DevMode implements Mode {
             String flag = switch (field) {
                 case "http_addr" -> "-http-addr";
                 case "leaf_ttl" -> "-leaf-ttl";
+                case "data_dir" -> "-data-dir";
                 default -> "-" + field;
             };
             throw new ConfigException(flag, e.getMessage().substring(e.getMessage().indexOf(':') + 2));

@@ -3,6 +3,7 @@ package io.connectproxy.devagent;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -15,9 +16,11 @@ import java.util.Objects;
  * @param nodeName  the node's name
  * @param leafTtl   lifetime of leaf certificates (Consul's default is 72h)
  * @param services  service definitions to register at start (Consul's JSON, PascalCase or snake_case)
+ * @param dataDir   where the state survives a restart of the process (CA and its keys, intentions, services
+ *                  registered over HTTP), like a non-dev agent's -data-dir; null keeps everything in memory
  */
 public record DevAgentOptions(String host, int port, String datacenter, String nodeName, Duration leafTtl,
-                              JsonArray services) {
+                              JsonArray services, Path dataDir) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_DATACENTER = "dc1";
@@ -43,31 +46,35 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
     /** 127.0.0.1, any port, dc1, 72h leaves, no services. */
     public static DevAgentOptions defaults() {
         return new DevAgentOptions(DEFAULT_HOST, 0, DEFAULT_DATACENTER, DEFAULT_NODE_NAME, DEFAULT_LEAF_TTL,
-            new JsonArray());
+            new JsonArray(), null);
     }
 
     public DevAgentOptions withHost(String newHost) {
-        return new DevAgentOptions(newHost, port, datacenter, nodeName, leafTtl, services);
+        return new DevAgentOptions(newHost, port, datacenter, nodeName, leafTtl, services, dataDir);
     }
 
     public DevAgentOptions withPort(int newPort) {
-        return new DevAgentOptions(host, newPort, datacenter, nodeName, leafTtl, services);
+        return new DevAgentOptions(host, newPort, datacenter, nodeName, leafTtl, services, dataDir);
     }
 
     public DevAgentOptions withDatacenter(String newDatacenter) {
-        return new DevAgentOptions(host, port, newDatacenter, nodeName, leafTtl, services);
+        return new DevAgentOptions(host, port, newDatacenter, nodeName, leafTtl, services, dataDir);
     }
 
     public DevAgentOptions withNodeName(String newNodeName) {
-        return new DevAgentOptions(host, port, datacenter, newNodeName, leafTtl, services);
+        return new DevAgentOptions(host, port, datacenter, newNodeName, leafTtl, services, dataDir);
     }
 
     public DevAgentOptions withLeafTtl(Duration newLeafTtl) {
-        return new DevAgentOptions(host, port, datacenter, nodeName, newLeafTtl, services);
+        return new DevAgentOptions(host, port, datacenter, nodeName, newLeafTtl, services, dataDir);
     }
 
     public DevAgentOptions withServices(JsonArray newServices) {
-        return new DevAgentOptions(host, port, datacenter, nodeName, leafTtl, newServices);
+        return new DevAgentOptions(host, port, datacenter, nodeName, leafTtl, newServices, dataDir);
+    }
+
+    public DevAgentOptions withDataDir(Path newDataDir) {
+        return new DevAgentOptions(host, port, datacenter, nodeName, leafTtl, services, newDataDir);
     }
 
     @Override
@@ -77,7 +84,7 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
 
     /**
      * Reads the `dev` mode's config: {"http_addr":"127.0.0.1:8500","datacenter":"dc1","node_name":"dev-agent",
-     * "leaf_ttl":"72h","services":[...]}; every key is optional. Errors name the bad field.
+     * "leaf_ttl":"72h","data_dir":"/var/lib/dev-agent","services":[...]}; every key is optional. Errors name the bad field.
      */
     public static DevAgentOptions fromJson(JsonObject config) {
         DevAgentOptions options = defaults().withPort(CONSUL_HTTP_PORT);
@@ -119,6 +126,10 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
                 throw new IllegalArgumentException("leaf_ttl: must be positive, got \"" + ttl + "\"");
             }
             options = options.withLeafTtl(parsed);
+        }
+        String dataDir = string(config, "data_dir", null);
+        if (dataDir != null) {
+            options = options.withDataDir(Path.of(dataDir));
         }
         Object services = config.getValue("services");
         if (services != null) {
