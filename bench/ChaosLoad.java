@@ -144,6 +144,8 @@ public final class ChaosLoad {
         final InetSocketAddress target;
         final long t0 = System.currentTimeMillis();
         final long deadlineMs;
+        /** chaos.sh creates it once its faults are done: the load runs at least until then (10 min more at most). */
+        Path stopFile;
         final Map<String, AtomicLong> attempted = new ConcurrentHashMap<>();
         final Map<String, AtomicLong> ok = new ConcurrentHashMap<>();
         final List<Failure> failures = new ArrayList<>();
@@ -172,6 +174,9 @@ public final class ChaosLoad {
                 throw new IllegalArgumentException("--target must be a loopback address (the local sidecar), got " + hp[0]);
             }
             Load load = new Load(new InetSocketAddress(host, Integer.parseInt(hp[1])), num(a, "seconds", 60));
+            if (a.containsKey("until-file")) {
+                load.stopFile = Path.of(a.get("until-file"));
+            }
             List<Thread> threads = new ArrayList<>();
             int streams = (int) num(a, "streams", 2);
             long streamBytes = num(a, "stream-mb", 16) << 20;
@@ -189,7 +194,10 @@ public final class ChaosLoad {
             threads.add(load.worker("halfclose", () -> load.halfClosers(3000, (int) num(a, "halfclose-per-s", 5))));
             for (Thread t : threads) {
                 // in-flight connections get 120 s past the deadline (a stream stalled by a fault must finish)
-                t.join(Math.max(1, load.deadlineMs - System.currentTimeMillis()) + 120_000);
+                while (t.isAlive() && load.running()) {
+                    t.join(1000);
+                }
+                t.join(120_000);
                 if (t.isAlive()) {
                     load.fail(load.deadlineMs, t.getName().replaceAll("-\\d+$", ""), "client_timeout",
                         "still running 120 s after the end");
@@ -207,7 +215,9 @@ public final class ChaosLoad {
         }
 
         boolean running() {
-            return System.currentTimeMillis() < deadlineMs;
+            long now = System.currentTimeMillis();
+            return now < deadlineMs
+                || stopFile != null && now < deadlineMs + 600_000 && !Files.exists(stopFile);
         }
 
         void succeeded(String kind, long startMs) {
@@ -544,7 +554,7 @@ public final class ChaosLoad {
         void write(Path file) throws IOException {
             try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(file))) {
                 w.println("t0 " + t0);
-                w.println("end " + deadlineMs);
+                w.println("end " + System.currentTimeMillis());
                 for (String k : KINDS) {
                     w.println("count " + k + " " + attempted.get(k).get() + " " + ok.get(k).get());
                     long[] bySecond = okBySecond.get(k);
@@ -682,7 +692,7 @@ public final class ChaosLoad {
             String summary = String.format(Locale.ROOT,
                 "chaos: %s min, %,d connections (%,d ok, %,d failed%s), %,d lost, %s verified, %s, p99 64 B %.1f ms,"
                     + " %d/%d faults recovered in bound",
-                a.getOrDefault("minutes", "?"), attempted, ok, failures.size(),
+                String.format(Locale.ROOT, "%.1f", (end - t0) / 60_000.0), attempted, ok, failures.size(),
                 failures.isEmpty() ? "" : ": " + failedText, lost, bytes(verified), resources, latencyUs[1] / 1000.0,
                 faults.stream().filter(f -> true).count() - countBad(faults, failures, okBySecond, t0, end,
                     connectTimeoutMs), faults.size());

@@ -219,7 +219,7 @@ SCRAPER=$!
 SECONDS_TOTAL=$(( MINUTES * 60 ))
 LOAD_START=$(now)
 start load $NS_C "$WORK/logs/load.log" java -XX:+UseSerialGC -Xmx256m "$ROOT/bench/ChaosLoad.java" load \
-    --target 127.0.0.1:9191 --seconds $SECONDS_TOTAL --out "$WORK/load-result.txt"
+    --target 127.0.0.1:9191 --seconds $SECONDS_TOTAL --until-file "$WORK/faults-done" --out "$WORK/load-result.txt"
 LOAD_PID=$(pid_of load)
 say "load running for $MINUTES min: 2 streams of 16 MiB at 4 MiB/s, 40 short connections/s, 64 B request/response 200/s, 5 half-closing clients/s"
 
@@ -363,11 +363,14 @@ i=0
 while true; do
     f=${FAULTS[$(( i % ${#FAULTS[@]} ))]}
     remaining=$(( SECONDS_TOTAL - ( $(now) - LOAD_START ) / 1000 ))
-    [ $remaining -lt $(( COOLDOWN + 10 )) ] && break
+    # the first round of faults always completes (the load waits for it); later rounds only while time is left
+    [ $i -ge ${#FAULTS[@]} ] && [ $remaining -lt $(( COOLDOWN + 10 )) ] && break
     $f
     i=$(( i + 1 ))
     sleep $GAP
 done
+sleep $COOLDOWN
+touch "$WORK/faults-done"
 say "$i faults done; waiting for the load to finish"
 wait "$LOAD_PID"; LOAD_RC=$?
 scrape A $NS_A; scrape B $NS_B; scrape C $NS_C
