@@ -170,9 +170,11 @@ await_ready() { # LABEL NS TIMEOUT_S -> prints ms taken
 }
 scrape() { # LABEL NS: the last good /metrics of this process is what counts (a new process starts from zero)
     local pid; pid=$(pid_of "$1")
-    if ip netns exec "$2" curl -s -m 1 http://127.0.0.1:19100/metrics >"$WORK/metrics/.tmp-$1" 2>/dev/null \
-        && [ -s "$WORK/metrics/.tmp-$1" ]; then
-        mv "$WORK/metrics/.tmp-$1" "$WORK/metrics/$1-$pid.prom"
+    local tmp="$WORK/metrics/.tmp-$1-$BASHPID"   # the background scraper and a fault may scrape at once
+    if ip netns exec "$2" curl -s -m 1 http://127.0.0.1:19100/metrics >"$tmp" 2>/dev/null && [ -s "$tmp" ]; then
+        mv "$tmp" "$WORK/metrics/$1-$pid.prom"
+    else
+        rm -f "$tmp"
     fi
 }
 sample() { # LABEL: time, label, pid, RSS kB, open fds
