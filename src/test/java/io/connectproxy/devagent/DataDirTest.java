@@ -122,6 +122,16 @@ class DataDirTest {
             .contains(StateFile.FILE_NAME), "error: " + failure);
     }
 
+    @Test
+    void theDevModeConfigTakesDataDirAndNamesItInErrors() {
+        assertEquals(Path.of("/var/lib/dev-agent"), DevAgentOptions.fromJson(new JsonObject()
+            .put("data_dir", "/var/lib/dev-agent")).dataDir(), "data_dir");
+        assertEquals(null, DevAgentOptions.fromJson(new JsonObject()).dataDir(), "no data_dir: in memory only");
+        IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> DevAgentOptions.fromJson(new JsonObject().put("data_dir", 7)));
+        assertTrue(bad.getMessage().startsWith("data_dir: "), "error names the field: " + bad.getMessage());
+    }
+
     private static Throwable awaitFailure(io.vertx.core.Future<?> future) throws Exception {
         return future.toCompletionStage().toCompletableFuture().handle((v, e) -> e).get(10, TimeUnit.SECONDS);
     }
