@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code dev [-http-addr 127.0.0.1:8500] [-services FILE] [-datacenter dc1] [-node NAME] [-leaf-ttl 72h]
- * [-sidecar-check-interval 10s]}: runs the
+ * [-sidecar-check-interval 10s] [-data-dir DIR]}: runs the
  * embedded dev agent until the process is stopped. {@code -services} takes Consul service definitions: a file with
  * {@code {"service": {...}}}, {@code {"services": [...]}} or a JSON array.
  * <p>
@@ -51,10 +51,12 @@ public final class DevMode implements Mode {
               -sidecar-check-interval DURATION
                                     how often each sidecar's "Connect Sidecar Listening" TCP check runs
                                     (default 10s, as Consul; it also runs once at registration)
+              -data-dir DIR         keep the state across restarts of the process (CA and its keys, intentions,
+                                    services registered over HTTP) like a non-dev agent; default: in memory only
             """;
     private static final GoFlags FLAGS = new GoFlags(
             Set.of("conf", "http-addr", "services", "datacenter", "node", "leaf-ttl", "sidecar-check-interval",
-                    "log-level"),
+                    "data-dir", "log-level"),
             Set.of("h", "help", "log-json"), Set.of());
 
     @Override
@@ -214,6 +216,9 @@ public final class DevMode implements Mode {
         if (flags.has("sidecar-check-interval")) {
             config.put("sidecar_check_interval", flags.get("sidecar-check-interval"));
         }
+        if (flags.has("data-dir")) {
+            config.put("data_dir", flags.get("data-dir"));
+        }
         if (flags.has("services")) {
             config.put("services", readServices(flags.get("services")));
         }
@@ -225,6 +230,7 @@ public final class DevMode implements Mode {
                 case "http_addr" -> "-http-addr";
                 case "leaf_ttl" -> "-leaf-ttl";
                 case "sidecar_check_interval" -> "-sidecar-check-interval";
+                case "data_dir" -> "-data-dir";
                 default -> "-" + field;
             };
             throw new ConfigException(flag, e.getMessage().substring(e.getMessage().indexOf(':') + 2));

@@ -99,14 +99,17 @@ final class AgentEndpoints {
     }
 
     private Future<ApiResponse> registerService(ApiRequest request) {
-        ServiceDefinition definition = RegistrationBodyParser.parse(request.jsonBody());
+        JsonObject body = request.jsonBody();
+        ServiceDefinition definition = RegistrationBodyParser.parse(body);
         List<ServiceRecord> stored = state.catalog.register(definition);
+        state.httpRegistrations.put(stored.get(0).id(), body.copy());
         LOG.info(() -> "registered " + stored.stream().map(ServiceRecord::id).toList());
         return Future.succeededFuture(ApiResponse.empty());
     }
 
     private Future<ApiResponse> deregisterService(ApiRequest request) {
         String id = request.requireTail("service ID");
+        state.httpRegistrations.remove(id);
         if (state.catalog.deregister(id)) {
             LOG.info(() -> "deregistered " + id);
         } else {

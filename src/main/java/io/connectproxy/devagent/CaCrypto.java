@@ -185,6 +185,26 @@ final class CaCrypto {
         return out.toString();
     }
 
+    /** Reads a PEM certificate back (the data directory keeps roots as PEM). */
+    static X509Certificate parseCertificate(String pem) {
+        try {
+            return (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(new java.io.ByteArrayInputStream(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("not a PEM certificate: " + e.getMessage(), e);
+        }
+    }
+
+    /** An EC private key from its PKCS#8 encoding ({@link PrivateKey#getEncoded()}). */
+    static PrivateKey ecPrivateKey(byte[] pkcs8) {
+        try {
+            return java.security.KeyFactory.getInstance("EC")
+                .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(pkcs8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("not a PKCS#8 EC private key: " + e.getMessage(), e);
+        }
+    }
+
     /** "aa:bb:cc", as Consul prints key ids, fingerprints and serial numbers. */
     static String colonHex(byte[] bytes) {
         String hex = HexFormat.of().formatHex(bytes);

@@ -29,6 +29,18 @@ final class ConnectCa {
         this.leaves = new LeafCertificates(vertx, ca, index, () -> this.leafTtl);
     }
 
+    /** The CA configuration a data directory kept: leaf TTL, provider config and its index. */
+    JsonObject configToJson() {
+        return new JsonObject().put("leaf_ttl", GoDuration.format(leafTtl)).put("provider_config", providerConfig.copy())
+            .put("config_index", configIndex);
+    }
+
+    void restoreConfig(JsonObject saved) {
+        leafTtl = GoDuration.parse(saved.getString("leaf_ttl"));
+        providerConfig = saved.getJsonObject("provider_config").copy();
+        configIndex = saved.getLong("config_index");
+    }
+
     private static JsonObject defaultConfig(Duration leafTtl) {
         return new JsonObject()
             .put("IntermediateCertTTL", "8760h0m0s")

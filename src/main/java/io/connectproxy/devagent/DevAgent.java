@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -19,11 +20,15 @@ import java.util.logging.Logger;
  * Consul 1.10.1's exact shapes, with blocking queries, a CA issuing SPIFFE leaves, intentions and prepared
  * queries. All state lives on one Vert.x context; the HTTP server can be stopped and re-bound on the same port
  * without losing it ({@link #stopListening()}, {@link #listen()}), or the agent restarted as a real {@code -dev}
- * agent restarts: without its state ({@link #restart()}).
+ * agent restarts: without its state ({@link #restart()}). With a data directory ({@link DevAgentOptions#dataDir()})
+ * the state is also saved after every change and a new process started on it keeps its CA, node id, indexes,
+ * intentions and the services registered over HTTP, as a non-dev agent does.
  */
 public final class DevAgent {
 
     private static final Logger LOG = Logger.getLogger(DevAgent.class.getName());
+    /** Changes come in bursts (a registration and its sidecar, a rotation and its leaves): one write per burst. */
+    private static final long SAVE_DELAY_MS = 50;
 
     private final Vertx vertx;
     private final Context context;
@@ -38,18 +43,30 @@ public final class DevAgent {
     private volatile Router router;
     private volatile HttpServer server;
     private volatile int port;
+    private final StateFile stateFile;
+    private boolean saveScheduled;
 
     private DevAgent(Vertx vertx, Context context, DevAgentOptions options) {
         this.vertx = vertx;
         this.context = context;
         this.options = options;
         this.port = options.port();
-        fresh();
+        this.stateFile = options.dataDir() == null ? null : new StateFile(options.dataDir());
+        JsonObject saved = stateFile == null ? null : stateFile.read();
+        fresh(saved);
+        if (saved != null) {
+            LOG.info(() -> "dev agent state read from " + stateFile.path() + ": trust domain " + trustDomain()
+                + ", " + state.httpRegistrations.size() + " service(s) registered over HTTP");
+        }
     }
 
-    /** A new, empty agent state (new CA, cluster id, trust domain; indexes from the start) and its routes. */
-    private void fresh() {
-        AgentState s = new AgentState(vertx, options);
+    /**
+     * A new agent state and its routes: empty (new CA, cluster id, trust domain; indexes from the start) when
+     * {@code saved} is null, else the saved one.
+     */
+    private void fresh(JsonObject saved) {
+        AgentState s = new AgentState(vertx, options, saved);
+        s.feed.add(this::scheduleSave);
         Router r = new Router();
         new AgentEndpoints(s, () -> port).register(r);
         new HealthEndpoints(s).register(r);
@@ -70,6 +87,8 @@ public final class DevAgent {
         return context.executeBlocking(() -> new DevAgent(vertx, context, options))
             .compose(agent -> agent.onContext(() -> {
                 agent.registerAll(options.services());
+                agent.registerSaved();
+                agent.scheduleSave();
                 return agent.bind().map(agent);
             }));
     }
@@ -86,6 +105,40 @@ public final class DevAgent {
             }
             configured.add(definition.copy());
         }
+    }
+
+    /** Registers again what a data directory kept of the HTTP registrations; a configured id takes precedence. */
+    private void registerSaved() {
+        List<String> configuredIds = serviceIds();
+        for (Map.Entry<String, JsonObject> e : new ArrayList<>(state.httpRegistrations.entrySet())) {
+            if (configuredIds.contains(e.getKey())) {
+                state.httpRegistrations.remove(e.getKey());
+                continue;
+            }
+            state.catalog.register(RegistrationBodyParser.parse(e.getValue()));
+        }
+    }
+
+    /** On the agent's context: one write of the whole state shortly after a change (no-op without a data dir). */
+    private void scheduleSave() {
+        if (stateFile == null || saveScheduled) {
+            return;
+        }
+        saveScheduled = true;
+        vertx.setTimer(SAVE_DELAY_MS, t -> save());
+    }
+
+    /** Snapshot on the context, written off it; writes stay in order. */
+    private Future<Void> save() {
+        saveScheduled = false;
+        if (stateFile == null) {
+            return Future.succeededFuture();
+        }
+        JsonObject snapshot = state.toJson();
+        return context.<Void>executeBlocking(() -> {
+            stateFile.write(snapshot);
+            return null;
+        }, true).onFailure(e -> LOG.warning(() -> "dev agent state not saved: " + e.getMessage()));
     }
 
     /** The bound port (the one chosen when the options asked for 0). */
@@ -155,7 +208,7 @@ public final class DevAgent {
             }))
             // a new CA key pair: off the event loop, as at start
             .compose(v -> context.executeBlocking(() -> {
-                fresh();
+                fresh(null);
                 return null;
             }))
             .compose(v -> onContext(() -> {
@@ -195,10 +248,12 @@ public final class DevAgent {
 
     /** Stops listening and cancels every timer (leaf renewal, TTL checks). */
     public Future<Void> close() {
-        return stopListening().eventually(() -> onContext(() -> {
-            state.close();
-            return Future.succeededFuture();
-        }));
+        return stopListening()
+            .eventually(() -> onContext(this::save))
+            .eventually(() -> onContext(() -> {
+                state.close();
+                return Future.succeededFuture();
+            }));
     }
 
     private Future<Void> bind() {

@@ -3,6 +3,7 @@ package io.connectproxy.devagent;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -17,9 +18,11 @@ import java.util.Objects;
  * @param services  service definitions to register at start (Consul's JSON, PascalCase or snake_case)
  * @param sidecarCheckInterval how often the "Connect Sidecar Listening" TCP check added to every sidecar runs
  *                  (Consul's 10 s; tests and local meshes may go faster)
+ * @param dataDir   where the state survives a restart of the process (CA and its keys, intentions, services
+ *                  registered over HTTP), like a non-dev agent's -data-dir; null keeps everything in memory
  */
 public record DevAgentOptions(String host, int port, String datacenter, String nodeName, Duration leafTtl,
-                              JsonArray services, Duration sidecarCheckInterval) {
+                              JsonArray services, Duration sidecarCheckInterval, Path dataDir) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_DATACENTER = "dc1";
@@ -54,7 +57,7 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
     /** The options without a sidecar check interval of their own (Consul's 10 s). */
     public DevAgentOptions(String host, int port, String datacenter, String nodeName, Duration leafTtl,
                            JsonArray services) {
-        this(host, port, datacenter, nodeName, leafTtl, services, DEFAULT_SIDECAR_CHECK_INTERVAL);
+        this(host, port, datacenter, nodeName, leafTtl, services, DEFAULT_SIDECAR_CHECK_INTERVAL, null);
     }
 
     /** 127.0.0.1, any port, dc1, 72h leaves, no services. */
@@ -64,31 +67,36 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
     }
 
     public DevAgentOptions withHost(String newHost) {
-        return new DevAgentOptions(newHost, port, datacenter, nodeName, leafTtl, services, sidecarCheckInterval);
+        return new DevAgentOptions(newHost, port, datacenter, nodeName, leafTtl, services, sidecarCheckInterval, dataDir);
     }
 
     public DevAgentOptions withPort(int newPort) {
-        return new DevAgentOptions(host, newPort, datacenter, nodeName, leafTtl, services, sidecarCheckInterval);
+        return new DevAgentOptions(host, newPort, datacenter, nodeName, leafTtl, services, sidecarCheckInterval, dataDir);
     }
 
     public DevAgentOptions withDatacenter(String newDatacenter) {
-        return new DevAgentOptions(host, port, newDatacenter, nodeName, leafTtl, services, sidecarCheckInterval);
+        return new DevAgentOptions(host, port, newDatacenter, nodeName, leafTtl, services, sidecarCheckInterval, dataDir);
     }
 
     public DevAgentOptions withNodeName(String newNodeName) {
-        return new DevAgentOptions(host, port, datacenter, newNodeName, leafTtl, services, sidecarCheckInterval);
+        return new DevAgentOptions(host, port, datacenter, newNodeName, leafTtl, services, sidecarCheckInterval, dataDir);
     }
 
     public DevAgentOptions withLeafTtl(Duration newLeafTtl) {
-        return new DevAgentOptions(host, port, datacenter, nodeName, newLeafTtl, services, sidecarCheckInterval);
+        return new DevAgentOptions(host, port, datacenter, nodeName, newLeafTtl, services, sidecarCheckInterval, dataDir);
     }
 
     public DevAgentOptions withServices(JsonArray newServices) {
-        return new DevAgentOptions(host, port, datacenter, nodeName, leafTtl, newServices, sidecarCheckInterval);
+        return new DevAgentOptions(host, port, datacenter, nodeName, leafTtl, newServices, sidecarCheckInterval, dataDir);
     }
 
     public DevAgentOptions withSidecarCheckInterval(Duration interval) {
-        return new DevAgentOptions(host, port, datacenter, nodeName, leafTtl, services, interval);
+        return new DevAgentOptions(host, port, datacenter, nodeName, leafTtl, services, interval, dataDir);
+    }
+
+    public DevAgentOptions withDataDir(Path newDataDir) {
+        return new DevAgentOptions(host, port, datacenter, nodeName, leafTtl, services, sidecarCheckInterval,
+            newDataDir);
     }
 
     @Override
@@ -98,8 +106,8 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
 
     /**
      * Reads the `dev` mode's config: {"http_addr":"127.0.0.1:8500","datacenter":"dc1","node_name":"dev-agent",
-     * "leaf_ttl":"72h","sidecar_check_interval":"10s","services":[...]}; every key is optional. Errors name the bad
-     * field.
+     * "leaf_ttl":"72h","sidecar_check_interval":"10s","data_dir":"/var/lib/dev-agent","services":[...]}; every key is
+     * optional. Errors name the bad field.
      */
     public static DevAgentOptions fromJson(JsonObject config) {
         DevAgentOptions options = defaults().withPort(CONSUL_HTTP_PORT);
@@ -155,6 +163,10 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
                     + "\"");
             }
             options = options.withSidecarCheckInterval(parsed);
+        }
+        String dataDir = string(config, "data_dir", null);
+        if (dataDir != null) {
+            options = options.withDataDir(Path.of(dataDir));
         }
         Object services = config.getValue("services");
         if (services != null) {

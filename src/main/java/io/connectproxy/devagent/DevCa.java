@@ -45,6 +45,22 @@ public final class DevCa {
         roots.add(newRoot(index, null));
     }
 
+    /** The CA as a data directory kept it: the same cluster id, roots with their keys, and serial counter. */
+    DevCa(String clusterId, String datacenter, List<CaRoot> savedRoots, long nextSerial) {
+        this.clusterId = clusterId;
+        this.trustDomain = clusterId + ".consul";
+        this.datacenter = datacenter;
+        this.roots.addAll(savedRoots);
+        this.nextSerial = nextSerial;
+        if (roots.stream().filter(CaRoot::active).count() != 1) {
+            throw new IllegalArgumentException("saved CA: expected exactly one active root among " + roots.size());
+        }
+    }
+
+    synchronized long nextSerial() {
+        return nextSerial;
+    }
+
     /** "&lt;cluster uuid&gt;.consul". */
     public String trustDomain() {
         return trustDomain;

@@ -23,6 +23,11 @@ final class IntentionStore {
         this.index = index;
     }
 
+    /** The intentions a data directory kept, at their saved indexes. */
+    void restore(List<IntentionRecord> saved) {
+        intentions.addAll(saved);
+    }
+
     /** Legacy create (POST /v1/connect/intentions): fails when the pair exists; returns the new ID. */
     String create(String source, String destination, String action, String description, JsonObject meta) {
         validate(source, destination, action);

@@ -34,6 +34,16 @@ final class ModifyIndex {
         return "ca:leaf:" + serviceName;
     }
 
+    /** Picks up where a saved agent left off (its data directory), so indexes never go backwards. */
+    void restore(long savedCurrent, Map<String, Long> savedTopics) {
+        current = Math.max(current, savedCurrent);
+        savedTopics.forEach((t, i) -> topics.merge(t, i, Math::max));
+    }
+
+    Map<String, Long> topics() {
+        return new HashMap<>(topics);
+    }
+
     long current() {
         return current;
     }
