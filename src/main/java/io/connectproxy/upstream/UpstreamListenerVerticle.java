@@ -48,6 +48,8 @@ public final class UpstreamListenerVerticle extends VerticleBase {
     private static final Logger LOG = Logger.getLogger(UpstreamListenerVerticle.class.getName());
     /** Dial failure reason: the server ended the mesh session before sending a byte. */
     static final String CLOSED_BEFORE_ANSWER = "closed_before_answer";
+    /** A TCP connect plus a TLS handshake on a loaded host: an attempt is never given less than this. */
+    static final long MIN_ATTEMPT_MS = 500;
 
     private final ProxyMetrics metrics;
     private final TlsEngine engine;
@@ -213,6 +215,10 @@ public final class UpstreamListenerVerticle extends VerticleBase {
 
     private void accept(Listener listener, NetSocket client) {
         if (draining) {
+            // the listener stopped taking connections; one that still arrived is refused and said so
+            metrics.rejected(listener.name, "draining");
+            failures.log(() -> "upstream " + listener.upstream.destinationName() + ": draining, closing new "
+                    + "connection from " + client.remoteAddress());
             client.close();
             return;
         }
@@ -325,6 +331,19 @@ public final class UpstreamListenerVerticle extends VerticleBase {
     }
 
     /**
+     * The share of the connect timeout one attempt may take: what is left, split among the endpoints still to
+     * try, but never less than {@link #MIN_ATTEMPT_MS} (or what is left, if less). A blackholed instance (its link
+     * down, its SYNs dropped) would otherwise take the whole {@code connect_timeout_ms} and the healthy ones would
+     * never be tried; the last endpoint gets all the time that remains.
+     */
+    static long attemptBudgetMs(long remainingMs, int endpointsLeft) {
+        if (endpointsLeft <= 1) {
+            return remainingMs;
+        }
+        return Math.min(remainingMs, Math.max(MIN_ATTEMPT_MS, remainingMs / endpointsLeft));
+    }
+
+    /**
      * Tries {@code order[i]}, then the next ones, until one answers as the expected service and keeps the session
      * until the app or the server has spoken ({@link #awaitFirstWord}), or time is up.
      */
@@ -339,14 +358,33 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         if (i > 0) {
             metrics.upstreamDialRetried(upstream.destinationName());
         }
+        long attemptMs = attemptBudgetMs(remainingMs, order.size() - i);
         ConnectOptions options = new ConnectOptions()
                 .setRemoteAddress(SocketAddress.inetSocketAddress(e.port(), e.host()))
                 .setSsl(true)
                 .setSslOptions(clientSsl)
-                .setTimeout((int) Math.min(Integer.MAX_VALUE, remainingMs));
+                .setTimeout((int) Math.min(Integer.MAX_VALUE, attemptMs));
         Promise<Dialled> result = Promise.promise();
         long dialStartMs = System.currentTimeMillis();
+        // The connect future ends after the TLS handshake, whose own timeout is the client's (10 s), not ours:
+        // an instance that accepts and then never answers (a frozen process) would hold the attempt that long.
+        // So the attempt has its own deadline; a connection that completes after it is closed unused.
+        boolean[] abandoned = {false};
+        long attemptTimer = vertx.setTimer(Math.max(1, attemptMs), t -> {
+            abandoned[0] = true;
+            metrics.upstreamDialFailed(upstream.destinationName(), "timeout");
+            failures.log(() -> "upstream " + upstream.destinationName() + ": " + e.address() + " did not complete "
+                    + "the TLS handshake within " + attemptMs + " ms; trying the next endpoint");
+            dial(upstream, order, i + 1, deadline, clientSpoke).onComplete(result);
+        });
         meshClient.connect(options).onComplete(ar -> {
+            vertx.cancelTimer(attemptTimer);
+            if (abandoned[0]) {
+                if (ar.succeeded()) {
+                    ar.result().close();
+                }
+                return;
+            }
             if (ar.failed()) {
                 metrics.upstreamDialFailed(upstream.destinationName(), "connect");
                 LOG.fine(() -> "upstream " + upstream.destinationName() + ": " + e.address() + " failed: "
