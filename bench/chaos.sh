@@ -118,16 +118,24 @@ command -v nft >/dev/null && ip netns exec $NS_B nft list tables >/dev/null 2>&1
 say "link faults with: $( [ $NETEM = yes ] && echo "tc netem" || echo "tc tbf (this kernel has no sch_netem: no added delay)$( [ $NFT = yes ] && echo ", nft random drop for loss" || echo ", no loss (no nft)")")"
 
 # ------------------------------------------------------------------ services (the agent's config directory)
+# Consul 1.10 checks a sidecar's public port on Proxy.LocalServiceAddress (127.0.0.1), which is right for the
+# node's own agent; here one agent on A serves three hosts whose sidecars bind their host address, so each sidecar
+# gets its "Connect Sidecar Listening" check on that address instead, the override Consul documents for a
+# non-loopback bind; every 2 s rather than Consul's 10 s, so that after the agent restarts without its state (all
+# checks critical again) the mesh can recover within the soak's 10 s bound.
+listening_check() {  # host ip
+    printf '"checks": [{"name": "Connect Sidecar Listening", "tcp": "%s:21000", "interval": "2s"}]' "$1"
+}
 cat >"$WORK/services.json" <<EOF
 {"services": [
   {"id": "app-a", "name": "app", "address": "$IP_A", "port": 8080,
-   "connect": {"sidecar_service": {"address": "$IP_A", "port": 21000, "proxy": {"config": {
+   "connect": {"sidecar_service": {"address": "$IP_A", "port": 21000, $(listening_check "$IP_A"), "proxy": {"config": {
      "bind_address": "$IP_A", "bind_port": 21000, "local_service_address": "127.0.0.1:8080", "tls_engine": "jdk"}}}}},
   {"id": "app-b", "name": "app", "address": "$IP_B", "port": 8080,
-   "connect": {"sidecar_service": {"address": "$IP_B", "port": 21000, "proxy": {"config": {
+   "connect": {"sidecar_service": {"address": "$IP_B", "port": 21000, $(listening_check "$IP_B"), "proxy": {"config": {
      "bind_address": "$IP_B", "bind_port": 21000, "local_service_address": "127.0.0.1:8080", "tls_engine": "jdk"}}}}},
   {"id": "client", "name": "client", "address": "$IP_C", "port": 9000,
-   "connect": {"sidecar_service": {"address": "$IP_C", "port": 21000, "proxy": {
+   "connect": {"sidecar_service": {"address": "$IP_C", "port": 21000, $(listening_check "$IP_C"), "proxy": {
      "config": {"bind_address": "$IP_C", "bind_port": 21000, "shutdown_grace_ms": 2000, "drain_timeout_ms": 10000},
      "upstreams": [{"destination_name": "app", "local_bind_port": 9191,
                     "config": {"connect_timeout_ms": $CONNECT_TIMEOUT_MS}}]}}}}
