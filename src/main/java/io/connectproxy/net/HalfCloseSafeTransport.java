@@ -36,7 +36,6 @@ import io.vertx.core.transport.Transport;
  */
 public final class HalfCloseSafeTransport implements Transport {
 
-    private static final EpollIoOps KEEP_REGISTERED = EpollIoOps.EPOLLET;
 
     private final Transport epoll;
 
@@ -44,7 +43,11 @@ public final class HalfCloseSafeTransport implements Transport {
         this.epoll = epoll;
     }
 
-    /** The native transport to build a Vert.x with, or null when epoll is not available here (NIO is used). */
+    /**
+     * The native transport to build a Vert.x with, or null when epoll is not available here (NIO is used). Asks
+     * Vert.x first and touches no epoll class before: where the native library cannot be loaded (a read-only temp
+     * directory it would be extracted to), loading one would throw UnsatisfiedLinkError instead of falling back.
+     */
     public static Transport nativeTransport() {
         return Transport.EPOLL.available() ? new HalfCloseSafeTransport(Transport.EPOLL) : null;
     }
@@ -233,7 +236,7 @@ public final class HalfCloseSafeTransport implements Transport {
         public long submit(IoOps ops) {
             boolean empty = ops instanceof EpollIoOps epollOps && epollOps.value() == EpollIoOps.NONE.value();
             if (empty && added) {
-                return delegate.submit(KEEP_REGISTERED);
+                return delegate.submit(EpollIoOps.EPOLLET);
             }
             long result = delegate.submit(ops);
             if (!empty && result >= 0) {
