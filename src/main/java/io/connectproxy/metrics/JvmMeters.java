@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmHeapPressureMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 
@@ -17,8 +18,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The JVM and process meters of {@code /metrics} ({@code jvm_*}, {@code process_*}, {@code system_*}): the same
- * binders vertx-micrometer-metrics binds with {@code setJvmMetricsEnabled(true)}, bound here on a daemon thread
+ * The JVM and process meters of {@code /metrics} ({@code jvm_*}, {@code process_*}, {@code system_*}), in base
+ * units (bytes, seconds): the binders vertx-micrometer-metrics binds with {@code setJvmMetricsEnabled(true)} plus
+ * the file descriptors, bound here on a daemon thread
  * instead, because binding them (JMX beans, GC notification listeners, ~100 classes) took 30–80 ms of Vert.x's
  * creation, which every later start-up step waits for. They appear in {@code /metrics} a few tens of milliseconds
  * after start, well before the proxy is ready. One set per process (proxy mode), kept until the JVM exits: the GC
@@ -41,7 +43,9 @@ public final class JvmMeters {
     static void bind(MeterRegistry registry) {
         List<MeterBinder> binders = List.of(new ClassLoaderMetrics(), new JvmCompilationMetrics(),
                 new JvmGcMetrics(), new JvmHeapPressureMetrics(), new JvmInfoMetrics(), new JvmMemoryMetrics(),
-                new JvmThreadMetrics(), new ProcessorMetrics(), new UptimeMetrics());
+                new JvmThreadMetrics(), new ProcessorMetrics(), new UptimeMetrics(),
+                // process_open_fds / process_max_fds: a proxy runs out of descriptors before anything else
+                new FileDescriptorMetrics());
         for (MeterBinder b : binders) {
             try {
                 b.bindTo(registry);

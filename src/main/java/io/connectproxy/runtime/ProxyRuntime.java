@@ -89,7 +89,7 @@ public final class ProxyRuntime {
                 .compose(v -> vertx.deployVerticle(w))
                 .compose(id -> w.firstConfig())
                 .compose(config -> {
-                    metrics.localService(config.serviceName());
+                    observe(config);
                     ShutdownTiming.of(config); // a bad shutdown_grace_ms / drain_timeout_ms is a config error
                     // admin_bind is the operator's choice for this service: taken, it stops the start like -admin-bind
                     return moveAdmin(vertx, config.adminBind())
@@ -292,11 +292,19 @@ public final class ProxyRuntime {
         });
     }
 
+    /** The public listener's series appear at 0 for the service; the access log follows {@code access_log}. */
+    private void observe(ProxyConfig config) {
+        if (config.hasPublicListener()) {
+            metrics.localService(config.serviceName());
+        }
+        metrics.accessLog().follow(config.proxyConfig());
+    }
+
     /** Every config published after the first is a reload; the public listener's destination label follows it. */
     private void countReloads(Vertx vertx) {
         boolean[] first = {true};
         vertx.eventBus().<ProxyConfig>localConsumer(Addresses.CONFIG, m -> {
-            metrics.localService(m.body().serviceName());
+            observe(m.body());
             if (first[0]) {
                 first[0] = false;
             } else {
