@@ -10,6 +10,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.core.metrics.Info;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,6 +53,8 @@ public final class ProxyMetrics {
     static final List<String> AUTHZ_RESULTS = List.of("allow", "deny", "error");
     static final List<String> DIAL_FAILURE_REASONS = List.of("no_endpoint", "overloaded", "connect", "identity",
             "closed_before_answer");
+    private static final String BYTES_HELP = "Bytes proxied, counted as they flow (at most a second behind): in "
+            + "is from the connecting client, out is to it";
     static final List<String> WATCHES = List.of("ca-roots", "leaf", "intentions", "health", "prepared_query");
 
     private final MeterRegistry registry;
@@ -85,10 +89,18 @@ public final class ProxyMetrics {
 
     private void registerFixedSeries() {
         BuildInfo build = BuildInfo.current();
-        Gauge.builder(PREFIX + "build_info", () -> 1)
-                .description("Always 1; the labels say which build runs on which Java")
-                .tags("version", build.version(), "revision", build.revision(), "java", Runtime.version().toString())
-                .register(registry);
+        String help = "Always 1; the labels say which build runs on which Java";
+        String java = Runtime.version().toString();
+        if (registry instanceof PrometheusMeterRegistry prometheus) {
+            // a Micrometer gauge named *_info loses the suffix in Prometheus' naming: an Info keeps it
+            Info.builder().name(PREFIX + "build_info").help(help).labelNames("version", "revision", "java")
+                    .register(prometheus.getPrometheusRegistry())
+                    .addLabelValues(build.version(), build.revision(), java);
+        } else {
+            Gauge.builder(PREFIX + "build_info", () -> 1).description(help)
+                    .tags("version", build.version(), "revision", build.revision(), "java", java)
+                    .register(registry);
+        }
         REJECTION_REASONS.forEach(r -> rejectionCounter(PUBLIC, r));
         HANDSHAKE_FAILURE_REASONS.forEach(r -> handshakeFailureCounter(PUBLIC, r));
         probeCounter(PUBLIC);
@@ -128,9 +140,8 @@ public final class ProxyMetrics {
                                 .description("Proxied connections established (the far side was reached)")
                                 .register(registry),
                         gauge("connections_active", "Proxied connections open now", tags),
-                        bytes(tags, "in", "Bytes proxied, counted as they flow (at most a second behind): in is "
-                                + "from the connecting client, out is to it"),
-                        bytes(tags, "out", null),
+                        bytes(tags, "in", BYTES_HELP),
+                        bytes(tags, "out", BYTES_HELP),
                         latency("connection_duration", "Lifetime of proxied connections, recorded when they end",
                                 tags));
             });
@@ -139,9 +150,8 @@ public final class ProxyMetrics {
     }
 
     private Counter bytes(Tags tags, String direction, String help) {
-        Counter.Builder b = Counter.builder(PREFIX + "bytes_total").tags(tags.and("direction", direction));
-        return b.description(help != null ? help : "Bytes proxied, counted as they flow (at most a second "
-                + "behind): in is from the connecting client, out is to it").baseUnit("bytes").register(registry);
+        return Counter.builder(PREFIX + "bytes_total").tags(tags.and("direction", direction))
+                .description(help).register(registry);
     }
 
     record ListenerMeters(Counter connections, AtomicLong active, Counter bytesIn, Counter bytesOut,
@@ -265,7 +275,7 @@ public final class ProxyMetrics {
             AtomicLong v = new AtomicLong();
             Gauge.builder(PREFIX + "leaf_expiry_seconds", v,
                     x -> x.get() - System.currentTimeMillis() / 1000.0)
-                    .description("Seconds until the leaf certificate expires").baseUnit("seconds").register(registry);
+                    .description("Seconds until the leaf certificate expires").register(registry);
             return v;
         });
         expiry.set(epochSecond);
