@@ -183,8 +183,8 @@ public final class InboundAcceptorVerticle extends VerticleBase {
         long started = System.nanoTime();
         return socket.upgradeToSsl(sslOptions).onComplete(ar -> {
             if (ar.succeeded()) {
-                metrics.handshakeSucceeded(System.nanoTime() - started);
                 accept(socket, peer);
+                metrics.handshakeSucceeded(System.nanoTime() - started);
             } else {
                 handshakeFailed(socket, peer, firstByte, ar.cause());
             }
