@@ -5,7 +5,6 @@ import io.connectproxy.logging.AccessLog;
 import io.connectproxy.runtime.BuildInfo;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -327,10 +326,5 @@ public final class ProxyMetrics {
             reasons.add(r.name().toLowerCase(Locale.ROOT));
         }
         return List.copyOf(reasons);
-    }
-
-    /** Whether a meter is one of ours (tests: every family has a help text). */
-    static boolean ours(Meter m) {
-        return m.getId().getName().startsWith(PREFIX);
     }
 }
