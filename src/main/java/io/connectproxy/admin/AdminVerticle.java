@@ -18,6 +18,9 @@ import java.util.logging.Logger;
  * The admin HTTP listener (loopback by default): {@code /ready} (200 only when {@link Readiness#ready()}, else 503
  * with the reasons), {@code /health} (the process answers), {@code /metrics} (Prometheus text) and {@code /config}
  * (the running config, secrets already redacted by the supplier). Read-only: GET and HEAD only.
+ * <p>
+ * The metrics listener ({@link #metricsOnly}, {@code -admin-metrics-bind}) is the same without {@code /config}:
+ * it can face a scraper or a kubelet from outside the host without publishing the service's configuration.
  */
 public final class AdminVerticle extends VerticleBase {
     private static final Logger LOG = Logger.getLogger(AdminVerticle.class.getName());
@@ -28,6 +31,7 @@ public final class AdminVerticle extends VerticleBase {
     private final HostPort bind;
     private final boolean anyPortWhenTaken;
     private final Supplier<Readiness> readiness;
+    /** Null on the metrics listener: {@code /config} is not served there. */
     private final Supplier<JsonObject> config;
     private final Supplier<String> scrape;
     private HttpServer server;
@@ -53,8 +57,13 @@ public final class AdminVerticle extends VerticleBase {
         this.bind = Objects.requireNonNull(bind);
         this.anyPortWhenTaken = anyPortWhenTaken;
         this.readiness = Objects.requireNonNull(readiness);
-        this.config = Objects.requireNonNull(config);
+        this.config = config;
         this.scrape = Objects.requireNonNull(scrape);
+    }
+
+    /** A listener of {@code /metrics}, {@code /ready} and {@code /health} only: never the configuration. */
+    public static AdminVerticle metricsOnly(HostPort bind, Supplier<Readiness> readiness, Supplier<String> scrape) {
+        return new AdminVerticle(bind, false, readiness, null, scrape);
     }
 
     /** The bound port, or -1 before start. */
@@ -83,8 +92,8 @@ public final class AdminVerticle extends VerticleBase {
                             + again.getMessage() + " (set -admin-bind to another address, or off)", again)));
         }).onSuccess(s -> {
             server = s;
-            LOG.info(() -> "admin listening on " + new HostPort(bind.host(), s.actualPort())
-                    + " (/ready /health /metrics /config)");
+            LOG.info(() -> (config == null ? "metrics listening on " : "admin listening on ")
+                    + new HostPort(bind.host(), s.actualPort()) + " (" + paths() + ")");
         });
     }
 
@@ -110,7 +119,13 @@ public final class AdminVerticle extends VerticleBase {
                 json(req, r.ready() ? 200 : 503, r.toJson());
             }
             case "/health" -> json(req, 200, new JsonObject().put("status", "ok"));
-            case "/config" -> json(req, 200, config.get());
+            case "/config" -> {
+                if (config == null) {
+                    notFound(req);
+                } else {
+                    json(req, 200, config.get());
+                }
+            }
             case "/metrics" -> vertx.executeBlocking(scrape::get, false).onComplete(ar -> {
                 if (ar.failed()) {
                     LOG.warning(() -> "admin: metrics scrape failed: " + ar.cause());
@@ -119,9 +134,17 @@ public final class AdminVerticle extends VerticleBase {
                 }
                 req.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(ar.result());
             });
-            default -> req.response().setStatusCode(404).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain")
-                    .end("not found; try /ready, /health, /metrics or /config\n");
+            default -> notFound(req);
         }
+    }
+
+    private String paths() {
+        return config == null ? "/ready /health /metrics" : "/ready /health /metrics /config";
+    }
+
+    private void notFound(HttpServerRequest req) {
+        req.response().setStatusCode(404).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain")
+                .end("not found; try " + paths() + "\n");
     }
 
     private static void json(HttpServerRequest req, int status, JsonObject body) {

@@ -175,6 +175,9 @@ public final class DevMode implements Mode {
             ProxyRuntime runtime = mesh.sidecars().get(s.serviceId());
             b.append("  ").append(s.serviceId()).append("'s sidecar: mTLS on ").append(s.bindAddress()).append(':')
                     .append(runtime.publicPort());
+            if (runtime.adminPort() > 0) {
+                b.append(", admin http://127.0.0.1:").append(runtime.adminPort()).append(" (/metrics /ready /config)");
+            }
             for (Map.Entry<String, String> u : new java.util.TreeMap<>(s.upstreamPorts()).entrySet()) {
                 b.append(", upstream ").append(u.getKey()).append(" -> ").append(u.getValue());
                 if (tryAddr == null) {

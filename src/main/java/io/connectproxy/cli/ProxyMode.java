@@ -10,6 +10,7 @@ import io.connectproxy.metrics.ProxyMetrics;
 import io.connectproxy.registration.ProxyRegistration;
 import io.connectproxy.registration.RegistrationVerticle;
 import io.connectproxy.config.ConfigException;
+import io.connectproxy.config.HostPort;
 import io.connectproxy.config.ConfigWatcherVerticle;
 import io.connectproxy.config.LaunchConfig;
 import io.connectproxy.config.LaunchConfigResolver;
@@ -62,8 +63,8 @@ public final class ProxyMode implements Mode {
     private static final Duration SHUTDOWN_SLACK = Duration.ofSeconds(5);
 
     static final GoFlags FLAGS = new GoFlags(
-            union(LaunchConfigResolver.VALUE_FLAGS, "register-id", "wait-timeout", "pprof-addr"),
-            union(LaunchConfigResolver.BOOLEAN_FLAGS, "register", "stale"),
+            union(LaunchConfigResolver.VALUE_FLAGS, "register-id", "wait-timeout", "pprof-addr", "admin-metrics-bind"),
+            union(LaunchConfigResolver.BOOLEAN_FLAGS, "register", "stale", "access-log"),
             LaunchConfigResolver.REPEATABLE_FLAGS);
 
     static final String USAGE = """
@@ -99,6 +100,11 @@ public final class ProxyMode implements Mode {
             Other:
               -admin-bind HOST:PORT  admin HTTP listener, "off" to disable (default 127.0.0.1:19100):
                                      /ready /health /metrics /config
+              -admin-metrics-bind HOST:PORT
+                                     also serve /metrics /ready /health (never /config) here, e.g.
+                                     0.0.0.0:19101 for a scraper or probes from outside the host
+              -access-log            log one line per connection at its end (logger proxy.access;
+                                     also "access_log": true in the proxy config)
               -register              with -service and -listen: register this proxy with the agent (Kind
                                      connect-proxy, TTL check passing while ready); deregistered on exit
               -register-id SUFFIX    ID suffix, as in Consul: -service web -register-id a1 registers
@@ -128,6 +134,8 @@ public final class ProxyMode implements Mode {
         ProxyRegistration registration;
         Duration waitTimeout;
         String waitTimeoutText;
+        HostPort metricsBind;
+        boolean accessLog;
         try {
             GoFlags.Parsed parsed = FLAGS.parse(args);
             if (parsed.bool("h") || parsed.bool("help")) {
@@ -140,6 +148,8 @@ public final class ProxyMode implements Mode {
             registration = registration(parsed, launch);
             waitTimeout = waitTimeout(parsed, launch);
             waitTimeoutText = parsed.get("wait-timeout");
+            metricsBind = metricsBind(parsed);
+            accessLog = parsed.bool("access-log");
             ConsulCompatFlags.noticeProxyFlags(parsed, err);
         } catch (ConfigException e) {
             err.println(e.getMessage());
@@ -161,6 +171,12 @@ public final class ProxyMode implements Mode {
                     : "unavailable, using NIO (" + vertx.unavailableNativeTransportCause() + ")"));
         }
         ProxyRuntime runtime = runtimeFactory.create(new ProxyMetrics(registry));
+        if (metricsBind != null) {
+            runtime.serveMetricsOn(metricsBind);
+        }
+        if (accessLog) {
+            runtime.metrics().accessLog().enableByFlag();
+        }
 
         CompletableFuture<Integer> exit = new CompletableFuture<>();
         AtomicBoolean stopping = new AtomicBoolean();
@@ -321,6 +337,13 @@ public final class ProxyMode implements Mode {
         }
         return new ProxyRegistration(ProxyRegistration.serviceId(config.serviceName(), suffix), config,
                 ProxyRegistration.DEFAULT_TTL);
+    }
+
+    /** {@code -admin-metrics-bind HOST:PORT} (":PORT" means loopback), or null when not given. */
+    static HostPort metricsBind(GoFlags.Parsed parsed) {
+        String v = parsed.get("admin-metrics-bind");
+        return v == null || v.isEmpty() ? null
+                : HostPort.parse(v, LaunchConfig.DEFAULT_ADMIN_BIND.host(), "-admin-metrics-bind");
     }
 
     /**

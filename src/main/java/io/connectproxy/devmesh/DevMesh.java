@@ -4,6 +4,7 @@ import io.connectproxy.consul.AgentOutageLog;
 import io.connectproxy.net.HalfCloseSafeTransport;
 import io.connectproxy.runtime.ProxyRuntime;
 
+import io.connectproxy.config.HostPort;
 import io.connectproxy.config.LaunchConfig;
 import io.connectproxy.config.LaunchConfigResolver;
 import io.connectproxy.devagent.DevAgent;
@@ -88,22 +89,31 @@ public final class DevMesh {
                     .onSuccess(s -> LOG.info(() -> "echo app of " + app.serviceId() + " on " + app.host() + ":"
                             + s.actualPort()));
         }
+        int index = 0;
         for (DevMeshConfig.SidecarSpec s : config.sidecars()) {
+            HostPort admin = new HostPort(LaunchConfig.DEFAULT_ADMIN_BIND.host(),
+                    LaunchConfig.DEFAULT_ADMIN_BIND.port() + index++);
             // created here, on the caller's thread: a Vert.x made from inside another's event loop shares nothing
             // with it but gets a warning
             Vertx own = HalfCloseSafeTransport.vertxBuilder(new VertxOptions().setPreferNativeTransport(true)
                     .setEventLoopPoolSize(Math.max(1, Runtime.getRuntime().availableProcessors()))).build();
             mesh.sidecarVertx.add(own);
-            chain = chain.compose(v -> mesh.startSidecar(own, s.serviceId()));
+            chain = chain.compose(v -> mesh.startSidecar(own, s.serviceId(), admin));
         }
         return chain.map(mesh).recover(e -> mesh.close().transform(ignored -> Future.failedFuture(e)));
     }
 
-    private Future<Void> startSidecar(Vertx own, String serviceId) {
+    /**
+     * Each sidecar has its admin listener on ({@code /metrics}, {@code /ready}, {@code /config}) on its own port
+     * counted up from the proxy's default (19100, 19101, …), so the README's {@code curl} works right after the
+     * quickstart; a port taken by something else falls back to any free one, which the banner shows.
+     */
+    private Future<Void> startSidecar(Vertx own, String serviceId, HostPort admin) {
         // the user's CONSUL_* environment is not passed on: these sidecars talk to this agent only
-        LaunchConfig launch = LaunchConfigResolver.resolve(
-                Map.of("sidecar-for", serviceId, "http-addr", agent.httpAddr(), "admin-bind", "off"), List.of(),
-                Map.of());
+        LaunchConfig flags = LaunchConfigResolver.resolve(
+                Map.of("sidecar-for", serviceId, "http-addr", agent.httpAddr()), List.of(), Map.of());
+        LaunchConfig launch = new LaunchConfig(flags.source(), flags.agent(), admin, flags.logLevel(),
+                flags.logJson(), flags.configFile(), false);
         ProxyRuntime runtime = new ProxyRuntime();
         sidecars.put(serviceId, runtime);
         // the sidecar's TCP check ran at registration, before anything listened: run it now rather than have

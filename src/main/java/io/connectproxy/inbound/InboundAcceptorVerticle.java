@@ -1,5 +1,6 @@
 package io.connectproxy.inbound;
 
+import io.connectproxy.metrics.ConnectionTracker;
 import io.connectproxy.metrics.ProxyMetrics;
 import io.connectproxy.bus.Addresses;
 import io.connectproxy.config.ProxyConfig;
@@ -68,6 +69,9 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     /** Bounds the handshakes this event loop runs at once ({@code max_handshakes_in_flight}). */
     private AdmissionGate handshakes;
     private long recheckTimer = -1;
+    /** Open connections' bytes, added to the counters every second while they flow. */
+    private ConnectionTracker tracker;
+    private long flushTimer = -1;
     private boolean draining;
 
     private record OpenConnection(SpiffeId client, String serial, String peer, Pipe pipe) {
@@ -99,12 +103,15 @@ public final class InboundAcceptorVerticle extends VerticleBase {
             recheckOpenConnections();
         });
         scheduleRecheck();
+        tracker = new ConnectionTracker(metrics);
+        flushTimer = vertx.setPeriodic(ConnectionTracker.FLUSH_INTERVAL_MS, t -> tracker.flush());
         return listen();
     }
 
     @Override
     public Future<?> stop() {
         vertx.cancelTimer(recheckTimer);
+        vertx.cancelTimer(flushTimer);
         return Future.join(server == null ? Future.succeededFuture() : server.close(), appClient.close());
     }
 
@@ -173,9 +180,11 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     /** The handshake, when the gate lets it start; the future ends with it (success or not). */
     private Future<Void> upgrade(NetSocket socket, FirstByteWatch firstByte) {
         String peer = String.valueOf(socket.remoteAddress());
+        long started = System.nanoTime();
         return socket.upgradeToSsl(sslOptions).onComplete(ar -> {
             if (ar.succeeded()) {
                 accept(socket, peer);
+                metrics.handshakeSucceeded(System.nanoTime() - started);
             } else {
                 handshakeFailed(socket, peer, firstByte, ar.cause());
             }
@@ -238,10 +247,14 @@ public final class InboundAcceptorVerticle extends VerticleBase {
             Pipe pipe = Pipe.start(vertx, socket, appSocket, PipeOptions.withIdleTimeoutMs(config.idleTimeoutMs()));
             OpenConnection c = new OpenConnection(client, serial, peer, pipe);
             open.put(socket, c);
-            metrics.connectionOpened(LISTENER);
+            String service = config.serviceName();
+            ConnectionTracker.Connection tracked = tracker.opened(LISTENER, service, pipe::bytesAToB,
+                    pipe::bytesBToA);
             pipe.result().onComplete(done -> {
                 open.remove(socket);
-                metrics.connectionClosed(LISTENER, pipe.bytesAToB(), pipe.bytesBToA());
+                Duration lived = tracked.closed();
+                metrics.accessLog().connectionEnded(LISTENER, peer, client.uri(), service, app.toString(),
+                        pipe.bytesAToB(), pipe.bytesBToA(), lived, ConnectionTracker.endReason(done.result()));
             });
             if (authorizer.generation() != generation) {
                 // intentions changed while we were dialling: the re-check at that moment did not see this one

@@ -1,5 +1,7 @@
 package io.connectproxy.metrics;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -17,8 +19,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The JVM and process meters of {@code /metrics} ({@code jvm_*}, {@code process_*}, {@code system_*}): the same
- * binders vertx-micrometer-metrics binds with {@code setJvmMetricsEnabled(true)}, bound here on a daemon thread
+ * The JVM and process meters of {@code /metrics} ({@code jvm_*}, {@code process_*}, {@code system_*}), in base
+ * units (bytes, seconds): the binders vertx-micrometer-metrics binds with {@code setJvmMetricsEnabled(true)} plus
+ * {@link ProcessMeters} (file descriptors and CPU time under Prometheus' standard names), bound here on a daemon thread
  * instead, because binding them (JMX beans, GC notification listeners, ~100 classes) took 30–80 ms of Vert.x's
  * creation, which every later start-up step waits for. They appear in {@code /metrics} a few tens of milliseconds
  * after start, well before the proxy is ready. One set per process (proxy mode), kept until the JVM exits: the GC
@@ -41,13 +44,38 @@ public final class JvmMeters {
     static void bind(MeterRegistry registry) {
         List<MeterBinder> binders = List.of(new ClassLoaderMetrics(), new JvmCompilationMetrics(),
                 new JvmGcMetrics(), new JvmHeapPressureMetrics(), new JvmInfoMetrics(), new JvmMemoryMetrics(),
-                new JvmThreadMetrics(), new ProcessorMetrics(), new UptimeMetrics());
+                new JvmThreadMetrics(), new ProcessorMetrics(), new UptimeMetrics(),
+                new ProcessMeters());
         for (MeterBinder b : binders) {
             try {
                 b.bindTo(registry);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "JVM meters of " + b.getClass().getSimpleName() + " unavailable: " + e, e);
             }
+        }
+        // ProcessorMetrics' process.cpu.time is in nanoseconds: ProcessMeters has it in seconds
+        Meter nanos = registry.find("process.cpu.time").meter();
+        if (nanos != null) {
+            registry.remove(nanos);
+        }
+        inSeconds(registry);
+    }
+
+    /**
+     * Prometheus wants base units: counters the binders keep in milliseconds or nanoseconds (jvm.compilation.time)
+     * are registered again in seconds, under the same name and tags.
+     */
+    static void inSeconds(MeterRegistry registry) {
+        for (Meter m : List.copyOf(registry.getMeters())) {
+            String unit = m.getId().getBaseUnit();
+            double perSecond = "ms".equals(unit) || "milliseconds".equals(unit) ? 1e3
+                    : "ns".equals(unit) || "nanoseconds".equals(unit) ? 1e9 : 0;
+            if (perSecond == 0 || !(m instanceof FunctionCounter c)) {
+                continue;
+            }
+            registry.remove(m);
+            FunctionCounter.builder(m.getId().getName(), c, x -> x.count() / perSecond).baseUnit("seconds")
+                    .tags(m.getId().getTags()).description(m.getId().getDescription()).register(registry);
         }
     }
 }

@@ -56,6 +56,9 @@ public final class ProxyRuntime {
     private volatile Vertx vertx;
     private volatile LaunchConfig launch;
     private volatile AdminVerticle admin;
+    /** {@code -admin-metrics-bind}: where /metrics is served without /config, or null. */
+    private volatile HostPort metricsBind;
+    private volatile AdminVerticle metricsListener;
     private volatile TlsEngine upstreamEngine;
     private volatile TlsEngine publicEngine;
 
@@ -89,7 +92,7 @@ public final class ProxyRuntime {
                 .compose(v -> vertx.deployVerticle(w))
                 .compose(id -> w.firstConfig())
                 .compose(config -> {
-                    metrics.localService(config.serviceName());
+                    observe(config);
                     ShutdownTiming.of(config); // a bad shutdown_grace_ms / drain_timeout_ms is a config error
                     // admin_bind is the operator's choice for this service: taken, it stops the start like -admin-bind
                     return moveAdmin(vertx, config.adminBind())
@@ -199,6 +202,20 @@ public final class ProxyRuntime {
         return out;
     }
 
+    /**
+     * Serves {@code /metrics}, {@code /ready} and {@code /health} (not {@code /config}) on {@code bind} too, from
+     * the start; call before {@link #start}. A taken address fails the start.
+     */
+    public void serveMetricsOn(HostPort bind) {
+        metricsBind = bind;
+    }
+
+    /** The metrics listener's bound port, or -1 when there is none or it has not started. */
+    public int metricsPort() {
+        AdminVerticle m = metricsListener;
+        return m == null ? -1 : m.actualPort();
+    }
+
     /** The admin listener's bound port, or -1 when it is off or not started. */
     public int adminPort() {
         AdminVerticle a = admin;
@@ -245,6 +262,20 @@ public final class ProxyRuntime {
     }
 
     private Future<Void> startAdmin(Vertx vertx, LaunchConfig launch) {
+        HostPort metricsAt = metricsBind;
+        if (metricsAt != null) {
+            PrometheusMeterRegistry prometheus = metrics.registry() instanceof PrometheusMeterRegistry p ? p : null;
+            AdminVerticle m = AdminVerticle.metricsOnly(metricsAt, this::readiness,
+                    () -> prometheus == null ? "" : prometheus.scrape());
+            metricsListener = m;
+            return vertx.deployVerticle(m).recover(e -> Future.failedFuture(new IllegalStateException(e.getMessage()
+                    .replace("admin listener", "metrics listener").replace("-admin-bind", "-admin-metrics-bind"), e)))
+                    .compose(id -> startAdminListener(vertx, launch));
+        }
+        return startAdminListener(vertx, launch);
+    }
+
+    private Future<Void> startAdminListener(Vertx vertx, LaunchConfig launch) {
         if (!launch.adminEnabled()) {
             return Future.succeededFuture();
         }
@@ -292,11 +323,19 @@ public final class ProxyRuntime {
         });
     }
 
+    /** The public listener's series appear at 0 for the service; the access log follows {@code access_log}. */
+    private void observe(ProxyConfig config) {
+        if (config.hasPublicListener()) {
+            metrics.localService(config.serviceName());
+        }
+        metrics.accessLog().follow(config.proxyConfig());
+    }
+
     /** Every config published after the first is a reload; the public listener's destination label follows it. */
     private void countReloads(Vertx vertx) {
         boolean[] first = {true};
         vertx.eventBus().<ProxyConfig>localConsumer(Addresses.CONFIG, m -> {
-            metrics.localService(m.body().serviceName());
+            observe(m.body());
             if (first[0]) {
                 first[0] = false;
             } else {

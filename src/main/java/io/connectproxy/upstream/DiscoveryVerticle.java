@@ -171,7 +171,7 @@ public final class DiscoveryVerticle extends VerticleBase {
 
     private void publish(EndpointSet set) {
         EndpointSet previous = latest.put(set.destinationKey(), set);
-        metrics.healthyEndpoints(set.destinationKey(), set.endpoints().size());
+        metrics.healthyEndpoints(set.destinationName(), set.endpoints().size());
         if (set.equals(previous)) {
             return;
         }

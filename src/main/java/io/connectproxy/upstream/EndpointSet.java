@@ -38,6 +38,16 @@ public record EndpointSet(String destinationKey, List<Endpoint> endpoints) {
         return new EndpointSet(destinationKey, out);
     }
 
+    /**
+     * The destination's name alone (the metrics' {@code destination} label): the key is
+     * {@code type/namespace/name}, and neither type nor namespace holds a slash.
+     */
+    public String destinationName() {
+        int first = destinationKey.indexOf('/');
+        int second = first < 0 ? -1 : destinationKey.indexOf('/', first + 1);
+        return second < 0 ? destinationKey : destinationKey.substring(second + 1);
+    }
+
     public boolean isEmpty() {
         return endpoints.isEmpty();
     }

@@ -16,8 +16,6 @@ import javax.net.ssl.SSLSession;
  * of its creation is missed), never a false positive.
  */
 final class TlsResumption {
-    /** Counter of upstream dials that resumed a session, by upstream. */
-    static final String METRIC = "connect_proxy_upstream_tls_resumed_total";
     private static final String MARK = "connect-proxy.verified-before";
 
     private TlsResumption() {

@@ -1,5 +1,6 @@
 package io.connectproxy.upstream;
 
+import io.connectproxy.metrics.ConnectionTracker;
 import io.connectproxy.metrics.ProxyMetrics;
 import io.connectproxy.bus.Addresses;
 import io.connectproxy.config.ProxyConfig;
@@ -64,6 +65,9 @@ public final class UpstreamListenerVerticle extends VerticleBase {
     private NetClient meshClient;
     private boolean draining;
     private int openConnections;
+    /** Open connections' bytes, added to the counters every second while they flow. */
+    private ConnectionTracker tracker;
+    private long flushTimer = -1;
 
     /** One local listener and the upstream it serves now (replaced in place when only the destination changes). */
     private static final class Listener {
@@ -116,11 +120,14 @@ public final class UpstreamListenerVerticle extends VerticleBase {
             clientSsl = MeshTlsOptions.client(identity);
         });
         vertx.eventBus().<ProxyConfig>localConsumer(Addresses.CONFIG, m -> apply(m.body()));
+        tracker = new ConnectionTracker(metrics);
+        flushTimer = vertx.setPeriodic(ConnectionTracker.FLUSH_INTERVAL_MS, t -> tracker.flush());
         return apply(config);
     }
 
     @Override
     public Future<?> stop() {
+        vertx.cancelTimer(flushTimer);
         List<Future<?>> closing = new ArrayList<>();
         listeners.values().forEach(l -> closing.add(l.server == null ? Future.succeededFuture() : l.server.close()));
         closing.add(meshClient.close());
@@ -182,6 +189,7 @@ public final class UpstreamListenerVerticle extends VerticleBase {
                     existing.balancer = LoadBalancer.create(changed.balancer().wireName());
                 }
                 existing.upstream = changed;
+                metrics.upstreamListening(changed.destinationName());
                 work.add(fetchEndpoints(changed));
             }
         }
@@ -192,6 +200,7 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         Listener listener = new Listener(upstream, new AdmissionGate(vertx, false, config.maxHandshakesInFlight(),
                 upstream.connectTimeoutMs() / 2));
         listeners.put(upstream.listenerKey(), listener);
+        metrics.upstreamListening(upstream.destinationName());
         NetServerOptions options = new NetServerOptions().setTcpNoDelay(true).setReuseAddress(true);
         SocketAddress bind = upstream.isUnixSocket()
                 ? SocketAddress.domainSocketAddress(upstream.localBindSocketPath())
@@ -259,7 +268,9 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         EndpointSet set = endpoints.getOrDefault(upstream.destinationKey(), EndpointSet.empty(upstream.destinationKey()));
         List<Endpoint> order = listener.balancer.order(set.endpoints());
         openConnections++;
+        long dialStart = System.nanoTime();
         return dial(upstream, order, 0, deadline, clientSpoke).onComplete(ar -> {
+            metrics.upstreamDialed(upstream.destinationName(), ar.succeeded(), System.nanoTime() - dialStart);
             if (ar.failed()) {
                 openConnections--;
                 failures.log(() -> "upstream " + upstream.destinationName() + ": all dials failed, closing connection"
@@ -271,12 +282,17 @@ public final class UpstreamListenerVerticle extends VerticleBase {
             Dialled d = ar.result();
             LoadBalancer balancer = listener.balancer;
             balancer.opened(d.endpoint);
-            metrics.connectionOpened(listener.name);
             Pipe pipe = Pipe.start(vertx, client, d.socket, PipeOptions.withIdleTimeoutMs(config.idleTimeoutMs()));
+            String peer = String.valueOf(client.remoteAddress());
+            ConnectionTracker.Connection tracked = tracker.opened(ProxyMetrics.UPSTREAM, upstream.destinationName(),
+                    pipe::bytesAToB, pipe::bytesBToA);
             pipe.result().onComplete(done -> {
                 openConnections--;
                 balancer.closed(d.endpoint);
-                metrics.connectionClosed(listener.name, pipe.bytesAToB(), pipe.bytesBToA());
+                Duration lived = tracked.closed();
+                metrics.accessLog().connectionEnded(ProxyMetrics.UPSTREAM, peer, null, upstream.destinationName(),
+                        d.endpoint.address(), pipe.bytesAToB(), pipe.bytesBToA(), lived,
+                        ConnectionTracker.endReason(done.result()));
                 PipeResult r = done.result();
                 if (r.bytesBToA() == 0 && r.bytesAToB() > 0
                         && (r.reason() == PipeResult.Reason.B_CLOSED || r.reason() == PipeResult.Reason.B_ERROR)) {
@@ -400,8 +416,7 @@ public final class UpstreamListenerVerticle extends VerticleBase {
                 // the destination check is per connection, not per session
                 PeerIdentityVerifier.verifyServer(socket, e.expectedService(), e.expectedDatacenter());
                 if (TlsResumption.resumedThenMark(socket.sslSession(), dialStartMs)) {
-                    metrics.registry().counter(TlsResumption.METRIC, "upstream", upstream.destinationName())
-                            .increment();
+                    metrics.tlsResumed(upstream.destinationName());
                 }
                 awaitFirstWord(upstream, new Dialled(e, socket), clientSpoke, () ->
                         dial(upstream, order, i + 1, deadline, clientSpoke).onComplete(result), result);

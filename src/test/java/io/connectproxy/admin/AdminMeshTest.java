@@ -116,9 +116,9 @@ class AdminMeshTest extends MeshTestBase {
         assertEquals("hello", Wire.exchange(webToEcho, "hello", java.time.Duration.ofSeconds(10)));
         Await.until(Duration.ofSeconds(20), "an allow decision in echo's sidecar",
                 () -> metric(echoSidecar, "connect_proxy_authz_total", Map.of("result", "allow")) >= 1);
-        Await.until(Duration.ofSeconds(20), "a connection counted by web's upstream:echo listener",
-                () -> metric(webSidecar, "connect_proxy_connections_total", Map.of("listener", "upstream:echo",
-                "upstream", "echo", "destination", "echo")) >= 1);
+        Await.until(Duration.ofSeconds(20), "a connection counted by web's upstream listener for echo",
+                () -> metric(webSidecar, "connect_proxy_connections_total", Map.of("listener", "upstream",
+                "destination", "echo")) >= 1);
         assertTrue(metric(echoSidecar, "connect_proxy_connections_total", Map.of("listener", "public",
                 "destination", "echo")) >= 1);
 
@@ -141,7 +141,7 @@ class AdminMeshTest extends MeshTestBase {
         }
         Await.until(Duration.ofSeconds(20), "a dial failure of web's upstream ghost",
                 () -> metric(webSidecar, "connect_proxy_upstream_dial_failures_total",
-                Map.of("upstream", "ghost")) >= 1);
+                Map.of("destination", "ghost")) >= 1);
 
         String text = Http.get(webSidecar.adminPort(), "/metrics").body();
         assertTrue(text.contains("connect_proxy_leaf_expiry_seconds"), "leaf expiry gauge missing");

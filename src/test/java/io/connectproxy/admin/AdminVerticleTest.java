@@ -1,6 +1,7 @@
 package io.connectproxy.admin;
 
 import io.connectproxy.testsupport.Http;
+import io.connectproxy.metrics.ConnectionTracker;
 import io.connectproxy.metrics.ProxyMetrics;
 
 import io.connectproxy.config.HostPort;
@@ -92,9 +93,10 @@ class AdminVerticleTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ProxyMetrics metrics = new ProxyMetrics(registry);
         metrics.localService("web");
-        metrics.connectionOpened("public");
-        metrics.connectionClosed("public", 10, 20);
-        metrics.connectionOpened("upstream:redis");
+        metrics.upstreamListening("redis");
+        ConnectionTracker tracker = new ConnectionTracker(metrics);
+        tracker.opened(ProxyMetrics.PUBLIC, "web", () -> 10, () -> 20).closed();
+        tracker.opened(ProxyMetrics.UPSTREAM, "redis", () -> 0, () -> 0);
         AdminVerticle admin = new AdminVerticle(new HostPort("127.0.0.1", 0), readiness::get,
                 () -> new JsonObject().put("service", "web"), registry::scrape);
         vertx.deployVerticle(admin).await(10, TimeUnit.SECONDS);
@@ -118,12 +120,11 @@ class AdminVerticleTest {
         assertEquals(200, m.status());
         assertTrue(m.contentType().startsWith("text/plain"), m.contentType());
         assertTrue(m.body().contains(
-                "connect_proxy_connections_total{destination=\"web\",listener=\"public\",upstream=\"\"} 1.0"),
-                m.body());
+                "connect_proxy_connections_total{destination=\"web\",listener=\"public\"} 1.0"), m.body());
         assertTrue(m.body().contains("connect_proxy_bytes_total{destination=\"web\",direction=\"out\","
-                + "listener=\"public\",upstream=\"\"} 20.0"), m.body());
+                + "listener=\"public\"} 20.0"), m.body());
         assertTrue(m.body().contains("connect_proxy_connections_active{destination=\"redis\","
-                + "listener=\"upstream:redis\",upstream=\"redis\"} 1.0"), m.body());
+                + "listener=\"upstream\"} 1.0"), m.body());
 
         assertEquals(404, Http.get(port, "/nope").status());
         assertEquals(405, Http.send("POST", "http://127.0.0.1:" + port + "/ready", "").status());

@@ -70,6 +70,10 @@ class ProxyModeTest {
         assertEquals("-conf: file not found: " + dir.resolve("missing.json") + "\n", err());
 
         err.reset();
+        assertEquals(2, run("-service", "web", "-upstream", "redis:1234", "-admin-metrics-bind", "nowhere"));
+        assertEquals("-admin-metrics-bind: must be host:port, got \"nowhere\"\n", err());
+
+        err.reset();
         assertEquals(2, run("-service", "web", "-upstream", "redis:1234", "--", "x"));
         assertTrue(err().startsWith("arguments: nothing after -- is used in proxy mode"), err());
         assertEquals("", out.toString(StandardCharsets.UTF_8));

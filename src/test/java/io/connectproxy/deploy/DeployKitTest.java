@@ -1,5 +1,21 @@
 package io.connectproxy.deploy;
 
+import io.connectproxy.config.HostPort;
+import io.connectproxy.config.LaunchConfig;
+import io.connectproxy.config.LaunchConfigResolver;
+import io.connectproxy.metrics.JvmMeters;
+import io.connectproxy.metrics.ProxyMetrics;
+import io.connectproxy.runtime.ProxyRuntime;
+import io.connectproxy.testsupport.EchoServer;
+import io.connectproxy.testsupport.Http;
+import io.connectproxy.testsupport.TestMesh;
+import io.connectproxy.testsupport.Wire;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -10,9 +26,14 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -117,5 +138,134 @@ class DeployKitTest {
         // it exits 0 on unknown keys and bad values, printing them: any output is a finding
         assertEquals(0, p.exitValue(), out);
         assertEquals("", out.trim());
+    }
+
+    /** Words of PromQL that are not metric names (aggregations and functions are followed by "(" anyway). */
+    private static final Set<String> PROMQL_WORDS = Set.of("by", "without", "on", "ignoring", "group_left",
+            "group_right", "bool", "and", "or", "unless", "offset", "inf", "nan");
+    /** Series Prometheus makes itself rather than scraping them. */
+    private static final Set<String> SYNTHETIC = Set.of("up");
+    private static final Pattern IDENTIFIER = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
+
+    /** The metric names a PromQL expression reads: identifiers left after strings, matchers, ranges, groupings. */
+    static Set<String> metricNames(String expr) {
+        String e = expr.replaceAll("\"[^\"]*\"", "\"\"")
+                .replaceAll("\\{[^}]*}", " ")
+                .replaceAll("\\[[^\\]]*]", " ")
+                .replaceAll("\\b(by|without|on|ignoring|group_left|group_right)\\s*\\([^)]*\\)", " ")
+                .replaceAll("\\$\\w+", " ");
+        Set<String> names = new TreeSet<>();
+        Matcher m = IDENTIFIER.matcher(e);
+        while (m.find()) {
+            String word = m.group();
+            boolean isCall = e.substring(m.end()).stripLeading().startsWith("(");
+            boolean isNumberSuffix = m.start() > 0 && Character.isDigit(e.charAt(m.start() - 1));
+            if (!isCall && !isNumberSuffix && !PROMQL_WORDS.contains(word.toLowerCase())) {
+                names.add(word);
+            }
+        }
+        return names;
+    }
+
+    @Test
+    void metricNamesAreExtractedFromPromQl() {
+        assertEquals(Set.of("connect_proxy_upstream_dial_duration_seconds_bucket"), metricNames("histogram_quantile("
+                + "0.99, sum by (destination, le) (rate(connect_proxy_upstream_dial_duration_seconds_bucket"
+                + "{result=\"ok\", instance=~\"$instance\"}[5m]))) > 1"));
+        assertEquals(Set.of("process_open_fds", "process_max_fds"),
+                metricNames("process_open_fds / process_max_fds > 0.8"));
+        assertEquals(Set.of("a_total", "b_total"), metricNames("sum(rate(a_total[1m])) / on (x) group_left "
+                + "clamp_min(b_total offset 5m, 1e-3)"));
+    }
+
+    /** Every expression of the dashboard and the alert rules, with where it comes from. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> kitExpressions() throws Exception {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        Object rules = yamlDocuments(DEPLOY.resolve("prometheus/connect-proxy-alerts.yaml")).get(0);
+        for (Object group : (List<Object>) get(rules, "groups")) {
+            for (Object rule : (List<Object>) get(group, "rules")) {
+                out.put("alert " + get(rule, "alert"), get(rule, "expr"));
+            }
+        }
+        JsonObject dashboard = new JsonObject(Files.readString(DEPLOY.resolve("grafana/connect-proxy.json")));
+        for (Object p : dashboard.getJsonArray("panels")) {
+            JsonObject panel = (JsonObject) p;
+            for (Object t : panel.getJsonArray("targets")) {
+                out.put("panel " + panel.getString("title") + " " + ((JsonObject) t).getString("refId"),
+                        ((JsonObject) t).getString("expr"));
+            }
+        }
+        for (Object v : dashboard.getJsonObject("templating").getJsonArray("list")) {
+            String query = ((JsonObject) v).getString("query");
+            if (query != null && query.startsWith("label_values(")) {
+                // label_values(metric, label): the metric alone
+                out.put("variable " + ((JsonObject) v).getString("name"),
+                        query.substring("label_values(".length(), query.indexOf(',')));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The dashboard's and the alert rules' queries read metrics that a real {@code /metrics} exports after
+     * traffic (two sidecars in an in-process mesh, one with the JVM meters bound as in proxy mode), so neither
+     * shows "no data" for a misspelt or renamed family.
+     */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void dashboardAndAlertQueriesNameMetricsThatExist() throws Exception {
+        Map<String, String> expressions = kitExpressions();
+        assertTrue(expressions.size() >= 20, "too few expressions found: " + expressions);
+        Vertx vertx = Vertx.vertx();
+        Vertx webVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        try (TestMesh mesh = TestMesh.start(vertx)) {
+            EchoServer app = TestMesh.await(EchoServer.start(vertx));
+            int webToEcho = TestMesh.freePort();
+            mesh.registerWithSidecar("echo", app.port(), new JsonArray());
+            mesh.registerWithSidecar("web", TestMesh.freePort(), new JsonArray()
+                    .add(new JsonObject().put("destination_name", "echo").put("local_bind_port", webToEcho)));
+            ProxyRuntime echo = mesh.startRuntime(launch("echo", mesh));
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            JvmMeters.bindInBackground(registry).join(20_000);
+            ProxyRuntime web = new ProxyRuntime(TestMesh.TIMING, new ProxyMetrics(registry));
+            TestMesh.await(web.start(webVertx, launch("web", mesh)));
+            assertEquals("hello", Wire.exchange(webToEcho, "hello", Duration.ofSeconds(10)));
+
+            Set<String> exported = new TreeSet<>();
+            for (ProxyRuntime r : List.of(echo, web)) {
+                for (String line : Http.get(r.adminPort(), "/metrics").body().split("\n")) {
+                    if (!line.isEmpty() && !line.startsWith("#")) {
+                        exported.add(line.split("[{ ]", 2)[0]);
+                    }
+                }
+            }
+            List<String> missing = new ArrayList<>();
+            Set<String> used = new TreeSet<>();
+            expressions.forEach((where, expr) -> {
+                Set<String> names = metricNames(expr);
+                if (names.isEmpty()) {
+                    missing.add(where + ": no metric in " + expr);
+                }
+                for (String name : names) {
+                    used.add(name);
+                    if (!exported.contains(name) && !SYNTHETIC.contains(name)) {
+                        missing.add(where + ": " + name);
+                    }
+                }
+            });
+            assertEquals(List.of(), missing, "queries name metrics /metrics does not export; it has " + exported);
+            assertTrue(used.size() >= 15, "the kits use only " + used);
+        } finally {
+            webVertx.close().await(10, TimeUnit.SECONDS);
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static LaunchConfig launch(String sidecarFor, TestMesh mesh) {
+        LaunchConfig base = LaunchConfigResolver.resolve(Map.of("sidecar-for", sidecarFor, "http-addr",
+                mesh.agent().httpAddr()), List.of(), Map.of());
+        return new LaunchConfig(base.source(), base.agent(), new HostPort("127.0.0.1", 0), base.logLevel(), false,
+                null);
     }
 }

@@ -89,7 +89,7 @@ class BalancingAndFailoverTest extends MeshTestBase {
         for (int count : perInstance) {
             assertTrue(count >= 80 && count <= 120, "unfair spread " + perInstance);
         }
-        assertEquals(0.0, web.metrics().count("upstream_dial_retries_total", "upstream", "echo"));
+        assertEquals(0.0, web.metrics().count("upstream_dial_retries_total", "destination", "echo"));
     }
 
     @Test
@@ -104,7 +104,7 @@ class BalancingAndFailoverTest extends MeshTestBase {
         for (int i = 0; i < 60; i++) {
             assertEquals("try " + i, Wire.exchangeOnce(port, "try " + i), "connection " + i);
         }
-        double retries = web.metrics().count("upstream_dial_retries_total", "upstream", "echo");
+        double retries = web.metrics().count("upstream_dial_retries_total", "destination", "echo");
         assertTrue(retries >= 15, "the dead instance was tried and skipped: retries " + retries);
         assertEquals(60, apps.get(0).accepted() + apps.get(1).accepted());
 
@@ -118,7 +118,7 @@ class BalancingAndFailoverTest extends MeshTestBase {
         for (int i = 0; i < 30; i++) {
             assertEquals("after " + i, Wire.exchangeOnce(port, "after " + i));
         }
-        assertEquals(retries, web.metrics().count("upstream_dial_retries_total", "upstream", "echo"),
+        assertEquals(retries, web.metrics().count("upstream_dial_retries_total", "destination", "echo"),
                 "no more dials to the removed instance");
         System.out.println("[figures] failed check -> endpoint removed in " + ms + " ms");
     }

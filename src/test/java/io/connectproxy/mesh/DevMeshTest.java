@@ -1,5 +1,7 @@
 package io.connectproxy.mesh;
 
+import io.connectproxy.testsupport.Await;
+import io.connectproxy.testsupport.Http;
 import io.connectproxy.testsupport.Wire;
 import io.connectproxy.devmesh.DevMesh;
 import io.connectproxy.devmesh.DevMeshConfig;
@@ -61,6 +63,15 @@ class DevMeshTest {
         try {
             assertTrue(mesh.sidecars().get("web").ready());
             assertEquals("hello mesh\n", Wire.exchange(conf.upstreamPort(), "hello mesh\n", Duration.ofSeconds(5)));
+            // every sidecar answers /metrics on its own admin port (19100, 19101, … or a free one when taken)
+            int webAdmin = mesh.sidecars().get("web").adminPort();
+            int echoAdmin = mesh.sidecars().get("echo").adminPort();
+            assertTrue(webAdmin > 0 && echoAdmin > 0 && webAdmin != echoAdmin,
+                    "admin ports web " + webAdmin + ", echo " + echoAdmin);
+            Await.until(Duration.ofSeconds(5), "web's /metrics counts the connection to echo", () -> Http.get(
+                    webAdmin, "/metrics").body().contains(
+                    "connect_proxy_connections_total{destination=\"echo\",listener=\"upstream\"} 1.0"));
+            assertEquals(200, Http.get(echoAdmin, "/ready").status());
         } finally {
             mesh.close().await(10, TimeUnit.SECONDS);
         }

@@ -87,7 +87,7 @@ class NoHealthyInstanceTest {
         assertTrue(closeMs < 500, "closed promptly, took " + closeMs + " ms");
         Await.until(Duration.ofSeconds(2), "a logged reason, got " + logged, () -> logged.stream().anyMatch(m -> m.startsWith("WARNING") && m.contains("echo")
                 && m.contains("no healthy endpoint")));
-        assertEquals(1.0, web.metrics().count("upstream_dial_failures_total", "upstream", "echo",
+        assertEquals(1.0, web.metrics().count("upstream_dial_failures_total", "destination", "echo",
                 "reason", "no_endpoint"));
 
         EchoServer app = TestMesh.await(EchoServer.start(vertx));

@@ -71,7 +71,7 @@ class PreparedQueryAndUnixSocketTest {
         assertEquals(11, echoApp.accepted());
         assertEquals(0, otherApp.accepted());
         assertEquals(1, web.metrics().gaugeValue("upstream_healthy_endpoints", "destination",
-                "prepared_query/default/echo-nearest"));
+                "echo-nearest"));
     }
 
     @Test

@@ -92,7 +92,8 @@ class SessionEndedBeforeAnswerTest extends MeshTestBase {
         assertEquals(apps.size(), genuine.accepted(), "every app connection was served by the healthy instance");
         assertEquals(closerSessions.get(), (int) failedDials(web),
                 "every session the closer ended is a failed dial");
-        assertEquals(apps.size(), (int) web.metrics().count("connections_total", "listener", "upstream:echo"),
+        assertEquals(apps.size(), (int) web.metrics().count("connections_total", "listener", "upstream",
+                "destination", "echo"),
                 "only the connections the healthy instance served count as connections");
     }
 
@@ -126,7 +127,7 @@ class SessionEndedBeforeAnswerTest extends MeshTestBase {
     }
 
     private static double failedDials(ProxyRuntime web) {
-        return web.metrics().count("upstream_dial_failures_total", "upstream", "echo", "reason",
+        return web.metrics().count("upstream_dial_failures_total", "destination", "echo", "reason",
                 "closed_before_answer");
     }
 }

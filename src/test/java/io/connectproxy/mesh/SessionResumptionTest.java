@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SessionResumptionTest extends MeshTestBase {
 
     private static double resumed(ProxyRuntime web, String upstream) {
-        var c = web.metrics().registry().find("connect_proxy_upstream_tls_resumed_total").tag("upstream", upstream)
+        var c = web.metrics().registry().find("connect_proxy_upstream_tls_resumed_total").tag("destination", upstream)
                 .counter();
         return c == null ? 0 : c.count();
     }
@@ -77,7 +77,7 @@ class SessionResumptionTest extends MeshTestBase {
             }
         }
 
-        assertTrue(web.metrics().count("upstream_dial_failures_total", "upstream", "other", "reason", "identity") >= 4);
+        assertTrue(web.metrics().count("upstream_dial_failures_total", "destination", "other", "reason", "identity") >= 4);
         assertTrue(resumed(web, "other") == 0, "a session whose peer failed the check is not counted as resumed");
     }
 }

@@ -66,7 +66,7 @@ class WrongIdentityInstanceTest extends MeshTestBase {
         assertTrue(impostorConnections.get() >= 10, "the impostor was dialled (and its TLS handshake completed): "
                 + impostorConnections.get());
         assertEquals(impostorConnections.get(),
-                (int) web.metrics().count("upstream_dial_failures_total", "upstream", "echo", "reason", "identity"),
+                (int) web.metrics().count("upstream_dial_failures_total", "destination", "echo", "reason", "identity"),
                 "every impostor dial was refused for its identity");
     }
 }
