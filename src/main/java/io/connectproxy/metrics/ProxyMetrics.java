@@ -50,8 +50,8 @@ public final class ProxyMetrics {
     static final List<String> HANDSHAKE_FAILURE_REASONS = List.of("peer_closed", "timeout", "not_tls",
             "no_client_cert", "protocol", "no_shared_cipher", "untrusted_certificate", "other");
     static final List<String> AUTHZ_RESULTS = List.of("allow", "deny", "error");
-    static final List<String> DIAL_FAILURE_REASONS = List.of("no_endpoint", "overloaded", "connect", "identity",
-            "closed_before_answer");
+    static final List<String> DIAL_FAILURE_REASONS = List.of("no_endpoint", "overloaded", "connect", "timeout",
+            "identity", "closed_before_answer");
     private static final String BYTES_HELP = "Bytes proxied, counted as they flow (at most a second behind): in "
             + "is from the connecting client, out is to it";
     static final List<String> WATCHES = List.of("ca-roots", "leaf", "intentions", "health", "prepared_query");

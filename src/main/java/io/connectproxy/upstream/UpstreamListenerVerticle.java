@@ -225,7 +225,7 @@ public final class UpstreamListenerVerticle extends VerticleBase {
     private void accept(Listener listener, NetSocket client) {
         if (draining) {
             // the listener stopped taking connections; one that still arrived is refused and said so
-            metrics.rejected(listener.name, "draining");
+            metrics.rejected(ProxyMetrics.UPSTREAM, "draining");
             failures.log(() -> "upstream " + listener.upstream.destinationName() + ": draining, closing new "
                     + "connection from " + client.remoteAddress());
             client.close();

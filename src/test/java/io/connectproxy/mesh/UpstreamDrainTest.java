@@ -48,7 +48,7 @@ class UpstreamDrainTest extends MeshTestBase {
                         } catch (java.io.IOException refusedOrReset) {
                             // the listener may have closed already on another event loop
                         }
-                        return web.metrics().count("rejections_total", "listener", "upstream:echo",
+                        return web.metrics().count("rejections_total", "listener", "upstream",
                                 "reason", "draining") >= 1;
                     });
             assertEquals("still", Wire.exchangeOn(open, "still"), "the open connection keeps flowing");

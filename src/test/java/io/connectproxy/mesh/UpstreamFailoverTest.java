@@ -96,7 +96,7 @@ class UpstreamFailoverTest extends MeshTestBase {
     private int upstreamPort;
 
     private void assertEveryConnectionServed(ProxyRuntime web, String reason) throws Exception {
-        double failedBefore = web.metrics().count("upstream_dial_failures_total", "upstream", "echo",
+        double failedBefore = web.metrics().count("upstream_dial_failures_total", "destination", "echo",
                 "reason", reason);
         // round robin: half of these try the bad instance first
         for (int i = 0; i < 6; i++) {
@@ -114,7 +114,7 @@ class UpstreamFailoverTest extends MeshTestBase {
                         + (CONNECT_TIMEOUT_MS + 3_000) + " ms", e);
             }
         }
-        double failed = web.metrics().count("upstream_dial_failures_total", "upstream", "echo", "reason", reason)
+        double failed = web.metrics().count("upstream_dial_failures_total", "destination", "echo", "reason", reason)
                 - failedBefore;
         assertTrue(failed >= 1, "the bad instance was tried and counted as a failed dial (" + reason + "): "
                 + failed);
