@@ -263,15 +263,7 @@ public final class ProxyMode implements Mode {
     private static ShutdownTiming shutdownTiming(ProxyRuntime runtime) {
         ConfigWatcherVerticle w = runtime.watcher();
         ProxyConfig config = w == null ? null : w.current();
-        if (config == null) {
-            return ShutdownTiming.DEFAULT;
-        }
-        try {
-            return ShutdownTiming.of(config);
-        } catch (ConfigException e) {
-            LOG.warning(() -> "using the default shutdown timing: " + e.getMessage());
-            return ShutdownTiming.DEFAULT;
-        }
+        return config == null ? ShutdownTiming.DEFAULT : config.tuning().shutdown();
     }
 
     /**

@@ -90,7 +90,6 @@ public final class ProxyRuntime {
                 .compose(id -> w.firstConfig())
                 .compose(config -> {
                     metrics.localService(config.serviceName());
-                    ShutdownTiming.of(config); // a bad shutdown_grace_ms / drain_timeout_ms is a config error
                     // admin_bind is the operator's choice for this service: taken, it stops the start like -admin-bind
                     return moveAdmin(vertx, config.adminBind())
                             .onSuccess(v -> followAdminBind(vertx))
@@ -312,7 +311,7 @@ public final class ProxyRuntime {
      */
     private void warnIfEngineChangeNeedsRestart(ProxyConfig next) {
         TlsEngine running = publicEngine;
-        String setting = next.proxyConfig().getString(TlsEngine.SETTING_KEY);
+        String setting = next.tuning().tlsEngine();
         if (running != null && next.hasPublicListener() && TlsEngine.forPublicListener(setting) != running) {
             LOG.warning(() -> TlsEngine.SETTING_KEY + ": the new config asks for \"" + setting
                     + "\" on the public listener, which keeps " + running.description()
@@ -341,7 +340,7 @@ public final class ProxyRuntime {
     private Future<Void> startDataPlane(Vertx vertx, LaunchConfig launch, ProxyConfig config) {
         AgentClient agent = AgentClient.create(vertx, launch.agent(), timing.agentRequestTimeout());
         TlsEngine engine = TlsEngine.preferred();
-        TlsEngine inboundEngine = TlsEngine.forPublicListener(config.proxyConfig().getString(TlsEngine.SETTING_KEY));
+        TlsEngine inboundEngine = TlsEngine.forPublicListener(config.tuning().tlsEngine());
         upstreamEngine = engine;
         publicEngine = config.hasPublicListener() ? inboundEngine : null;
         Duration wait = timing.blockingWait();

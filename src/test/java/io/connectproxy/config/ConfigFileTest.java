@@ -36,7 +36,7 @@ class ConfigFileTest {
 
     @Test
     void tlsEngineIsOpensslOrJdk() {
-        assertEquals("jdk", parse(withProxyConfig("{\"tls_engine\":\"jdk\"}")).proxyConfig().getString("tls_engine"));
+        assertEquals("jdk", parse(withProxyConfig("{\"tls_engine\":\"jdk\"}")).opaqueConfig().getString("tls_engine"));
         assertEquals("service.connect.proxy.config.tls_engine: must be openssl or jdk, got \"boring\"",
                 error(withProxyConfig("{\"tls_engine\":\"boring\"}")));
     }
@@ -111,7 +111,7 @@ class ConfigFileTest {
         assertEquals(3000, c.handshakeTimeoutMs());
         assertEquals(60000, c.idleTimeoutMs());
         assertEquals(5000, c.authzRecheckIntervalMs());
-        assertEquals("0.0.0.0:9102", c.proxyConfig().getString("envoy_prometheus_bind_addr"));
+        assertEquals("0.0.0.0:9102", c.opaqueConfig().getString("envoy_prometheus_bind_addr"));
         UpstreamConfig db = c.upstreams().get(0);
         assertEquals(DestinationType.PREPARED_QUERY, db.destinationType());
         assertEquals("ns1", db.destinationNamespace());
@@ -138,10 +138,10 @@ class ConfigFileTest {
     @Test
     void opaqueConfigIsKeptAndDefensivelyCopied() {
         ProxyConfig c = parse(withProxyConfig("{\"envoy_extra_static_clusters_json\":\"{}\",\"x\":{\"y\":1}}"));
-        JsonObject copy = c.proxyConfig();
+        JsonObject copy = c.opaqueConfig();
         copy.put("x", "changed");
-        assertEquals(1, c.proxyConfig().getJsonObject("x").getInteger("y"));
-        assertEquals("{}", c.proxyConfig().getString("envoy_extra_static_clusters_json"));
+        assertEquals(1, c.opaqueConfig().getJsonObject("x").getInteger("y"));
+        assertEquals("{}", c.opaqueConfig().getString("envoy_extra_static_clusters_json"));
     }
 
     @Test
