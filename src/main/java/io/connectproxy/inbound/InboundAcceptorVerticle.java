@@ -13,6 +13,7 @@ import io.connectproxy.identity.TlsIdentity;
 import io.connectproxy.logging.RateLimitedLog;
 import io.connectproxy.net.AdmissionGate;
 import io.connectproxy.net.FirstByteWatch;
+import io.connectproxy.net.ListenerDrain;
 import io.connectproxy.net.Pipe;
 import io.connectproxy.net.PipeOptions;
 import io.vertx.core.Future;
@@ -68,7 +69,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     /** Bounds the handshakes this event loop runs at once ({@code max_handshakes_in_flight}). */
     private AdmissionGate handshakes;
     private long recheckTimer = -1;
-    private boolean draining;
+    private final ListenerDrain drain = new ListenerDrain();
 
     private record OpenConnection(SpiffeId client, String serial, String peer, Pipe pipe) {
     }
@@ -111,25 +112,9 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     /**
      * Graceful drain (SIGTERM): new connections are closed on arrival, open ones get up to {@code timeout} to
      * finish, then the listener closes (cutting what is left). Completes when it has closed.
-     * <p>
-     * Not {@code NetServer.shutdown(timeout)}: Vert.x 5.2 closes every open connection of a shared (fixed-port)
-     * server at once whatever the timeout, so the port stays bound until this instance is idle.
      */
     public Future<Void> drain(Duration timeout) {
-        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-        context.runOnContext(v -> {
-            draining = true;
-            closeWhenIdle(System.nanoTime() + timeout.toNanos(), done);
-        });
-        return done.future();
-    }
-
-    private void closeWhenIdle(long deadline, io.vertx.core.Promise<Void> done) {
-        if (open.isEmpty() || System.nanoTime() - deadline >= 0) {
-            (server == null ? Future.<Void>succeededFuture() : server.close()).onComplete(ar -> done.complete());
-        } else {
-            vertx.setTimer(50, t -> closeWhenIdle(deadline, done));
-        }
+        return drain.drain(context, timeout, () -> server == null ? Future.succeededFuture() : server.close());
     }
 
     /**
@@ -154,7 +139,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     }
 
     private void handshake(NetSocket socket) {
-        if (draining) {
+        if (drain.draining()) {
             // shutting down: refuse before spending a handshake on it
             metrics.rejected(LISTENER, "draining");
             socket.close();
@@ -238,9 +223,11 @@ public final class InboundAcceptorVerticle extends VerticleBase {
             Pipe pipe = Pipe.start(vertx, socket, appSocket, PipeOptions.withIdleTimeoutMs(config.idleTimeoutMs()));
             OpenConnection c = new OpenConnection(client, serial, peer, pipe);
             open.put(socket, c);
+            drain.opened();
             metrics.connectionOpened(LISTENER);
             pipe.result().onComplete(done -> {
                 open.remove(socket);
+                drain.closed();
                 metrics.connectionClosed(LISTENER, pipe.bytesAToB(), pipe.bytesBToA());
             });
             if (authorizer.generation() != generation) {

@@ -12,6 +12,7 @@ import io.connectproxy.identity.TlsIdentity;
 import io.connectproxy.logging.RateLimitedLog;
 import io.connectproxy.net.AdmissionGate;
 import io.connectproxy.net.FirstRead;
+import io.connectproxy.net.ListenerDrain;
 import io.connectproxy.net.Pipe;
 import io.connectproxy.net.PipeOptions;
 import io.connectproxy.net.PipeResult;
@@ -60,8 +61,7 @@ public final class UpstreamListenerVerticle extends VerticleBase {
     /** Built once per identity: Vert.x caches the TLS context per options, so reuse the same object. */
     private io.vertx.core.net.ClientSSLOptions clientSsl;
     private NetClient meshClient;
-    private boolean draining;
-    private int openConnections;
+    private final ListenerDrain drain = new ListenerDrain();
 
     /** One local listener and the upstream it serves now (replaced in place when only the destination changes). */
     private static final class Listener {
@@ -127,27 +127,15 @@ public final class UpstreamListenerVerticle extends VerticleBase {
 
     /**
      * Graceful drain (SIGTERM, after the grace period): new connections are closed on arrival, open ones get up to
-     * {@code timeout} to finish, then the listeners close. Not {@code NetServer.shutdown(timeout)}: Vert.x 5.2
-     * closes every open connection of a shared (fixed-port) server at once whatever the timeout.
+     * {@code timeout} to finish, then the listeners close.
      */
     public Future<Void> drain(Duration timeout) {
-        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-        context.runOnContext(v -> {
-            draining = true;
-            closeWhenIdle(System.nanoTime() + timeout.toNanos(), done);
-        });
-        return done.future();
-    }
-
-    private void closeWhenIdle(long deadline, io.vertx.core.Promise<Void> done) {
-        if (openConnections == 0 || System.nanoTime() - deadline >= 0) {
+        return drain.drain(context, timeout, () -> {
             List<Future<?>> closing = new ArrayList<>();
             listeners.values().forEach(l -> closing.add(l.server == null ? Future.succeededFuture()
                     : l.server.close()));
-            Future.join(closing).onComplete(ar -> done.complete());
-        } else {
-            vertx.setTimer(50, t -> closeWhenIdle(deadline, done));
-        }
+            return Future.join(closing);
+        });
     }
 
     private Future<?> apply(ProxyConfig next) {
@@ -212,7 +200,7 @@ public final class UpstreamListenerVerticle extends VerticleBase {
     }
 
     private void accept(Listener listener, NetSocket client) {
-        if (draining) {
+        if (drain.draining()) {
             client.close();
             return;
         }
@@ -252,10 +240,10 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         long deadline = System.nanoTime() + upstream.connectTimeoutMs() * 1_000_000L;
         EndpointSet set = endpoints.getOrDefault(upstream.destinationKey(), EndpointSet.empty(upstream.destinationKey()));
         List<Endpoint> order = listener.balancer.order(set.endpoints());
-        openConnections++;
+        drain.opened();
         return dial(upstream, order, 0, deadline, clientSpoke).onComplete(ar -> {
             if (ar.failed()) {
-                openConnections--;
+                drain.closed();
                 failures.log(() -> "upstream " + upstream.destinationName() + ": all dials failed, closing connection"
                         + " from " + client.remoteAddress() + ": " + ar.cause().getMessage());
                 vertx.eventBus().send(Addresses.ENDPOINTS_REFRESH, upstream.destinationKey());
@@ -268,7 +256,7 @@ public final class UpstreamListenerVerticle extends VerticleBase {
             metrics.connectionOpened(listener.name);
             Pipe pipe = Pipe.start(vertx, client, d.socket, PipeOptions.withIdleTimeoutMs(config.idleTimeoutMs()));
             pipe.result().onComplete(done -> {
-                openConnections--;
+                drain.closed();
                 balancer.closed(d.endpoint);
                 metrics.connectionClosed(listener.name, pipe.bytesAToB(), pipe.bytesBToA());
                 PipeResult r = done.result();
