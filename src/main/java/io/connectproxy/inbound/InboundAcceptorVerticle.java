@@ -63,6 +63,8 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     private TlsIdentity identity;
     private Authorizer authorizer;
     private NetServer server;
+    /** The bound port, published for readers on other threads (readiness) that must not read {@link #server}. */
+    private volatile int boundPort = -1;
     /** What new connections are upgraded with: the current identity and handshake timeout. */
     private ServerSSLOptions sslOptions;
     private NetClient appClient;
@@ -85,7 +87,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
 
     /** The port actually bound (differs from the config when it asked for 0). */
     public int actualPort() {
-        return server == null ? -1 : server.actualPort();
+        return boundPort;
     }
 
     @Override
@@ -135,7 +137,10 @@ public final class InboundAcceptorVerticle extends VerticleBase {
                         : NetServerOptions.DEFAULT_ACCEPT_BACKLOG)
                 .setSslEngineOptions(engine.options());
         NetServer s = vertx.createNetServer(options).connectHandler(this::handshake);
-        return s.listen().onSuccess(bound -> server = bound);
+        return s.listen().onSuccess(bound -> {
+            server = bound;
+            boundPort = bound.actualPort();
+        });
     }
 
     private void handshake(NetSocket socket) {

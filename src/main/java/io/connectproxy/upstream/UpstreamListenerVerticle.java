@@ -54,6 +54,11 @@ public final class UpstreamListenerVerticle extends VerticleBase {
     private final TlsEngine engine;
     private final RateLimitedLog failures = new RateLimitedLog(LOG, Level.WARNING, 10);
     private final Map<String, Listener> listeners = new HashMap<>();
+    /**
+     * The bound listeners (listener key → port) as an immutable snapshot, rebuilt on this event loop whenever one
+     * is bound or closed: readiness asks from the admin event loop and must not read {@link #listeners}.
+     */
+    private volatile Map<String, Integer> boundPorts = Map.of();
     /** Written on this verticle's event loop; concurrent only so readiness checks can read it from elsewhere. */
     private final Map<String, EndpointSet> endpoints = new java.util.concurrent.ConcurrentHashMap<>();
     private ProxyConfig config;
@@ -89,8 +94,17 @@ public final class UpstreamListenerVerticle extends VerticleBase {
 
     /** Actual port of the listener for an upstream's listener key (tests use port 0), or -1. */
     public int actualPort(String listenerKey) {
-        Listener l = listeners.get(listenerKey);
-        return l == null || l.server == null ? -1 : l.server.actualPort();
+        return boundPorts.getOrDefault(listenerKey, -1);
+    }
+
+    private void publishBoundPorts() {
+        Map<String, Integer> ports = new HashMap<>();
+        listeners.forEach((key, l) -> {
+            if (l.server != null) {
+                ports.put(key, l.server.actualPort());
+            }
+        });
+        boundPorts = Map.copyOf(ports);
     }
 
     /** How many endpoints of a destination this instance would use for a new connection now. */
@@ -150,6 +164,7 @@ public final class UpstreamListenerVerticle extends VerticleBase {
                 work.add(gone.server == null ? Future.succeededFuture() : gone.server.close());
             }
         }
+        publishBoundPorts();
         // a destination dropped and later added again must not start from the set it had back then
         Set<String> destinations = new HashSet<>();
         next.upstreams().forEach(u -> destinations.add(u.destinationKey()));
@@ -185,9 +200,11 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         NetServer server = vertx.createNetServer(options).connectHandler(s -> accept(listener, s));
         return fetchEndpoints(upstream).compose(v -> server.listen(bind)).onSuccess(s -> {
             listener.server = s;
+            publishBoundPorts();
             LOG.fine(() -> "upstream: " + upstream.destinationKey() + " listening on " + upstream.listenerKey());
         }).onFailure(e -> {
             listeners.remove(upstream.listenerKey());
+            publishBoundPorts();
             LOG.severe(() -> "upstream: cannot listen on " + upstream.listenerKey() + " for "
                     + upstream.destinationName() + ": " + e.getMessage());
         });
