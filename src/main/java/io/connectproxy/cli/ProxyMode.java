@@ -19,7 +19,7 @@ import io.connectproxy.config.ShutdownTiming;
 import io.connectproxy.identity.TlsEngine;
 import io.connectproxy.consul.AgentAddress;
 import io.connectproxy.consul.AgentSettings;
-import io.connectproxy.devagent.GoDuration;
+import io.connectproxy.config.GoDuration;
 import io.connectproxy.net.HalfCloseSafeTransport;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

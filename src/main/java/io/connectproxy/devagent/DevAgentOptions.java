@@ -1,5 +1,7 @@
 package io.connectproxy.devagent;
 
+import io.connectproxy.config.ConfigException;
+import io.connectproxy.config.GoDuration;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -36,17 +38,17 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
         Objects.requireNonNull(nodeName, "nodeName");
         Objects.requireNonNull(leafTtl, "leafTtl");
         if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("port: must be 0..65535, got " + port);
+            throw new ConfigException("port", "must be 0..65535, got " + port);
         }
         if (leafTtl.isZero() || leafTtl.isNegative()) {
-            throw new IllegalArgumentException("leafTtl: must be positive, got " + leafTtl);
+            throw new ConfigException("leaf_ttl", "must be positive, got " + leafTtl);
         }
         services = services == null ? new JsonArray() : services.copy();
         if (sidecarCheckInterval == null) {
             sidecarCheckInterval = DEFAULT_SIDECAR_CHECK_INTERVAL;
         }
         if (sidecarCheckInterval.isZero() || sidecarCheckInterval.isNegative()) {
-            throw new IllegalArgumentException("sidecar_check_interval: must be positive, got "
+            throw new ConfigException("sidecar_check_interval", "must be positive, got "
                 + sidecarCheckInterval);
         }
     }
@@ -100,17 +102,19 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
      * Reads the `dev` mode's config: {"http_addr":"127.0.0.1:8500","datacenter":"dc1","node_name":"dev-agent",
      * "leaf_ttl":"72h","sidecar_check_interval":"10s","services":[...]}; every key is optional. Errors name the bad
      * field.
+     *
+     * @throws ConfigException naming the key
      */
     public static DevAgentOptions fromJson(JsonObject config) {
         DevAgentOptions options = defaults().withPort(CONSUL_HTTP_PORT);
         Object addr = config.getValue("http_addr");
         if (addr != null) {
             if (!(addr instanceof String text)) {
-                throw new IllegalArgumentException("http_addr: expected \"host:port\", got " + addr);
+                throw new ConfigException("http_addr", "expected \"host:port\", got " + addr);
             }
             int colon = text.lastIndexOf(':');
             if (colon < 0) {
-                throw new IllegalArgumentException("http_addr: expected \"host:port\", got \"" + text + "\"");
+                throw new ConfigException("http_addr", "expected \"host:port\", got \"" + text + "\"");
             }
             String host = text.substring(0, colon);
             if (host.startsWith("[") && host.endsWith("]")) {
@@ -120,10 +124,10 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
             try {
                 port = Integer.parseInt(text.substring(colon + 1));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("http_addr: bad port in \"" + text + "\"");
+                throw new ConfigException("http_addr", "bad port in \"" + text + "\"");
             }
             if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("http_addr: port must be 0..65535, got " + port);
+                throw new ConfigException("http_addr", "port must be 0..65535, got " + port);
             }
             options = options.withHost(host.isEmpty() ? DEFAULT_HOST : host).withPort(port);
         }
@@ -135,10 +139,10 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
             try {
                 parsed = GoDuration.parse(ttl);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("leaf_ttl: " + e.getMessage());
+                throw new ConfigException("leaf_ttl", e.getMessage());
             }
             if (parsed.isZero() || parsed.isNegative()) {
-                throw new IllegalArgumentException("leaf_ttl: must be positive, got \"" + ttl + "\"");
+                throw new ConfigException("leaf_ttl", "must be positive, got \"" + ttl + "\"");
             }
             options = options.withLeafTtl(parsed);
         }
@@ -148,10 +152,10 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
             try {
                 parsed = GoDuration.parse(checkInterval);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("sidecar_check_interval: " + e.getMessage());
+                throw new ConfigException("sidecar_check_interval", e.getMessage());
             }
             if (parsed.isZero() || parsed.isNegative()) {
-                throw new IllegalArgumentException("sidecar_check_interval: must be positive, got \"" + checkInterval
+                throw new ConfigException("sidecar_check_interval", "must be positive, got \"" + checkInterval
                     + "\"");
             }
             options = options.withSidecarCheckInterval(parsed);
@@ -159,7 +163,7 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
         Object services = config.getValue("services");
         if (services != null) {
             if (!(services instanceof JsonArray array)) {
-                throw new IllegalArgumentException("services: expected an array of service definitions");
+                throw new ConfigException("services", "expected an array of service definitions");
             }
             options = options.withServices(array);
         }
@@ -172,7 +176,7 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
             return defaultValue;
         }
         if (!(value instanceof String s) || s.isEmpty()) {
-            throw new IllegalArgumentException(key + ": expected a non-empty string, got " + value);
+            throw new ConfigException(key, "expected a non-empty string, got " + value);
         }
         return s;
     }

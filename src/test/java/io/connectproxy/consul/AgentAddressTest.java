@@ -38,9 +38,12 @@ class AgentAddressTest {
 
     @Test
     void badAddressesNameTheSource() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        AgentAddress.Invalid e = assertThrows(AgentAddress.Invalid.class,
                 () -> AgentAddress.parse("ftp://x:1", false, "-http-addr"));
         assertTrue(e.getMessage().startsWith("-http-addr: unsupported scheme in ftp://x:1"), e.getMessage());
+        assertEquals("-http-addr", e.source(), e.getMessage());
+        assertEquals("unsupported scheme in ftp://x:1 (use host:port, http://, https:// or unix://)", e.problem(),
+                "the problem alone, for callers that name the field themselves");
         assertThrows(IllegalArgumentException.class, () -> AgentAddress.parse("unix://relative", false, "x"));
         assertThrows(IllegalArgumentException.class, () -> AgentAddress.parse("", false, "x"));
         assertThrows(IllegalArgumentException.class, () -> AgentAddress.parse("host:notaport", false, "x"));

@@ -44,6 +44,11 @@ class DevMeshTest {
         ConfigException typo = assertThrows(ConfigException.class,
                 () -> DevMeshConfig.fromJson(new JsonObject().put("sidecar", "x"), "m.json"));
         assertEquals("m.json: sidecar", typo.field());
+        ConfigException agent = assertThrows(ConfigException.class, () -> DevMeshConfig.fromJson(new JsonObject()
+                .put("agent", new JsonObject().put("leaf_ttl", "soon")).put("services", new io.vertx.core.json.JsonArray()
+                        .add(new JsonObject().put("name", "web").put("port", 8080))), "m.json"));
+        assertEquals("m.json: agent.leaf_ttl", agent.field(), agent.getMessage());
+        assertEquals("invalid duration \"soon\"", agent.problem(), agent.getMessage());
     }
 
     @Test
