@@ -90,7 +90,7 @@ final class ConnectCa {
     /** A new active root; every cached leaf is re-signed by it. */
     void rotate() {
         long at = index.next();
-        CaRoot fresh = ca.rotate(at);
+        CaRootRecord fresh = ca.rotate(at);
         configIndex = at;
         List<String> topics = new ArrayList<>();
         topics.add(ModifyIndex.ROOTS);
