@@ -1,5 +1,6 @@
 package io.connectproxy.envoy;
 
+import io.connectproxy.testsupport.ScriptedAgent;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
@@ -50,7 +51,7 @@ class EnvoyExecTest {
 
     @TempDir
     Path tmp;
-    private FakeAgent agent;
+    private ScriptedAgent agent;
     private Path script;
 
     @BeforeEach
@@ -58,8 +59,8 @@ class EnvoyExecTest {
         script = tmp.resolve("envoy");
         Files.writeString(script, STAND_IN);
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
-        agent = new FakeAgent().withService(FakeAgent.sidecar("web-sidecar-proxy", "web", new JsonObject()));
-        agent.start(vertx).onComplete(ctx.succeedingThenComplete());
+        Harness.agent(vertx, null, Harness.sidecar("web-sidecar-proxy", "web", new JsonObject()))
+                .onSuccess(a -> agent = a).onComplete(ctx.succeedingThenComplete());
     }
 
     private List<String> args(boolean bootstrap, String... passThrough) {

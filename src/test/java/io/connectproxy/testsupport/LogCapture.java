@@ -1,5 +1,6 @@
 package io.connectproxy.testsupport;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
@@ -23,6 +24,15 @@ public final class LogCapture extends Handler implements AutoCloseable {
 
     public boolean contains(String part) {
         return messages.stream().anyMatch(m -> m.contains(part));
+    }
+
+    /** Waits (on the test thread) for a message containing {@code part}; a timeout names it and shows what came. */
+    public void await(Duration within, String part) throws InterruptedException {
+        try {
+            Await.until(within, "a log message containing \"" + part + "\"", () -> contains(part));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; messages: " + messages, e);
+        }
     }
 
     @Override
