@@ -16,10 +16,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ConfigFileTest {
 
-    static final String EXAMPLE = """
-            {"service": {"name": "web", "port": 8080,
-               "connect": {"proxy": {"config": {"upstreams": [{"destination_name": "redis", "local_bind_port": 1234}]}}}}}
-            """;
 
     private static ProxyConfig parse(String json) {
         return ConfigFile.parse(json, "/etc/web.json").proxyConfig(null);
@@ -55,7 +51,7 @@ class ConfigFileTest {
 
     @Test
     void theIssueExampleParsesWithEveryDefault() {
-        ProxyConfig c = parse(EXAMPLE);
+        ProxyConfig c = parse(WatcherTestSupport.EXAMPLE);
         assertEquals("web", c.serviceName());
         assertEquals("web", c.serviceId());
         assertNull(c.datacenter());
@@ -286,7 +282,7 @@ class ConfigFileTest {
         assertTrue(assertThrows(ConfigException.class, () -> ConfigFile.load(dir.toString())).getMessage()
                 .startsWith("-conf: cannot read " + dir));
         Path ok = dir.resolve("web.json");
-        Files.writeString(ok, EXAMPLE);
+        Files.writeString(ok, WatcherTestSupport.EXAMPLE);
         assertEquals("web", ConfigFile.load(ok.toString()).proxyConfig(null).serviceName());
     }
 }

@@ -61,7 +61,7 @@ class LaunchConfigResolverTest {
 
     @Test
     void fileSourceCarriesTheParsedConfigAndPath() throws IOException {
-        String path = file(ConfigFileTest.EXAMPLE);
+        String path = file(WatcherTestSupport.EXAMPLE);
         LaunchConfig c = resolve(Map.of("conf", path, "datacenter", "dc7"), Map.of());
         assertEquals(LaunchConfig.Kind.FILE, c.source().kind());
         assertEquals("web", c.source().staticConfig().serviceName());
@@ -122,7 +122,7 @@ class LaunchConfigResolverTest {
         assertEquals("env:8500", envOnly.agent().httpAddr());
 
         // a -proxy-id flag beats a file's service block: flag > file for the source too
-        String serviceFile = file(ConfigFileTest.EXAMPLE);
+        String serviceFile = file(WatcherTestSupport.EXAMPLE);
         assertEquals(LaunchConfig.Kind.PROXY_ID, resolve(Map.of("conf", serviceFile, "proxy-id", "p"), env)
                 .source().kind());
         assertEquals(LaunchConfig.Kind.FILE, resolve(Map.of("conf", serviceFile), env).source().kind());
