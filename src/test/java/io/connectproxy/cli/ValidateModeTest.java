@@ -65,6 +65,7 @@ class ValidateModeTest {
     @Test
     void helpExitsZero() {
         assertEquals(0, run("-h"));
-        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Usage: java -jar proxy-fat.jar validate"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Usage: java -jar proxy-fat.jar validate"),
+                () -> String.valueOf(out.toString(StandardCharsets.UTF_8)));
     }
 }

@@ -117,7 +117,7 @@ class ConfigFileTest {
         assertEquals(Balancer.LEAST_CONN, db.balancer());
         assertEquals("prepared_query/ns1/db@dc2", db.destinationKey());
         UpstreamConfig cache = c.upstreams().get(1);
-        assertTrue(cache.isUnixSocket());
+        assertTrue(cache.isUnixSocket(), () -> String.valueOf(cache));
         assertEquals("unix:/run/cache.sock", cache.listenerKey());
         assertEquals(1500, cache.connectTimeoutMs());
     }
@@ -157,7 +157,8 @@ class ConfigFileTest {
         assertEquals("service.port: must be 1-65535, got 0", error("{\"service\":{\"name\":\"web\",\"port\":0}}"));
         assertEquals("service.port: must be a number, got \"8080\"",
                 error("{\"service\":{\"name\":\"web\",\"port\":\"8080\"}}"));
-        assertTrue(error("{\"service\":{\"name\":\"web\"}}").startsWith("service.port: required"));
+        assertTrue(error("{\"service\":{\"name\":\"web\"}}").startsWith("service.port: required"),
+                () -> String.valueOf(error("{\"service\":{\"name\":\"web\"}}")));
         assertEquals("service.connect.proxy.config.bind_port: must be 1-65535, got 65536",
                 error(withProxyConfig("{\"bind_port\":65536}")));
         assertEquals("service.connect.proxy.config.bind_address: must be a string, got 1",
@@ -241,7 +242,7 @@ class ConfigFileTest {
         ProxyConfig c = parse("{\"service\":{\"name\":\"web\",\"port\":8080,\"tags\":[\"a\"],\"meta\":{},"
                 + "\"check\":{\"ttl\":\"10s\"}}}");
         assertEquals(8080, c.localServicePort());
-        assertTrue(c.upstreams().isEmpty());
+        assertTrue(c.upstreams().isEmpty(), () -> String.valueOf(c.upstreams()));
     }
 
     @Test

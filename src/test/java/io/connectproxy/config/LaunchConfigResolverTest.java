@@ -104,7 +104,7 @@ class LaunchConfigResolverTest {
         assertEquals("127.0.0.1:19200", fileWins.adminBind().toString());
         assertTrue(fileWins.adminBindChosen(), "admin.bind in the file is a choice");
         assertEquals(LogLevel.WARN, fileWins.logLevel());
-        assertTrue(fileWins.logJson());
+        assertTrue(fileWins.logJson(), () -> String.valueOf(fileWins));
 
         Map<String, String> flags = new HashMap<>(Map.of("conf", path, "sidecar-for", "from-flag",
                 "http-addr", "flag:8500", "admin-bind", "off", "log-level", "ERROR", "log-json", "false"));
@@ -162,7 +162,7 @@ class LaunchConfigResolverTest {
         assertEquals("web-proxy", managed.source().id());
         assertEquals("secret-token", managed.source().token());
         assertFalse(managed.toString().contains("secret-token"), managed.toString());
-        assertTrue(managed.toString().contains("<redacted>"));
+        assertTrue(managed.toString().contains("<redacted>"), () -> String.valueOf(managed.toString()));
 
         LaunchConfig plain = resolve(Map.of(), Map.of("CONNECT_PROXY_ID", "web-sidecar-proxy"));
         assertEquals(LaunchConfig.Kind.PROXY_ID, plain.source().kind());

@@ -438,7 +438,7 @@ class EnvoyBootstrapVerticleTest {
     void unknownFlagIsAUsageError(Vertx vertx, VertxTestContext ctx) {
         Harness.run(vertx, List.of("-no-such-flag"), Map.of()).onComplete(ctx.failing(e -> ctx.verify(() -> {
             assertInstanceOf(io.connectproxy.config.ConfigException.class, e);
-            assertTrue(e.getMessage().contains("-no-such-flag"));
+            assertTrue(e.getMessage().contains("-no-such-flag"), () -> String.valueOf(e.getMessage()));
             ctx.completeNow();
         })));
     }

@@ -64,7 +64,8 @@ class DevMeshTest {
 
         DevMesh mesh = TestMesh.await(DevMesh.start(config));
         try {
-            assertTrue(mesh.sidecars().get("web").ready());
+            assertTrue(mesh.sidecars().get("web").ready(),
+                    () -> String.valueOf(mesh.sidecars().get("web").readiness()));
             assertEquals("hello mesh\n", Wire.exchange(conf.upstreamPort(), "hello mesh\n", Duration.ofSeconds(5)));
         } finally {
             mesh.close().await(10, TimeUnit.SECONDS);
