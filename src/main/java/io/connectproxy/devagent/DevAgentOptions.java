@@ -133,32 +133,13 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
         }
         options = options.withDatacenter(string(config, "datacenter", options.datacenter()))
             .withNodeName(string(config, "node_name", options.nodeName()));
-        String ttl = string(config, "leaf_ttl", null);
+        Duration ttl = positiveDuration(config, "leaf_ttl");
         if (ttl != null) {
-            Duration parsed;
-            try {
-                parsed = GoDuration.parse(ttl);
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException("leaf_ttl", e.getMessage());
-            }
-            if (parsed.isZero() || parsed.isNegative()) {
-                throw new ConfigException("leaf_ttl", "must be positive, got \"" + ttl + "\"");
-            }
-            options = options.withLeafTtl(parsed);
+            options = options.withLeafTtl(ttl);
         }
-        String checkInterval = string(config, "sidecar_check_interval", null);
+        Duration checkInterval = positiveDuration(config, "sidecar_check_interval");
         if (checkInterval != null) {
-            Duration parsed;
-            try {
-                parsed = GoDuration.parse(checkInterval);
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException("sidecar_check_interval", e.getMessage());
-            }
-            if (parsed.isZero() || parsed.isNegative()) {
-                throw new ConfigException("sidecar_check_interval", "must be positive, got \"" + checkInterval
-                    + "\"");
-            }
-            options = options.withSidecarCheckInterval(parsed);
+            options = options.withSidecarCheckInterval(checkInterval);
         }
         Object services = config.getValue("services");
         if (services != null) {
@@ -168,6 +149,24 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
             options = options.withServices(array);
         }
         return options;
+    }
+
+    /** A Go duration above zero, or null when the key is absent. */
+    private static Duration positiveDuration(JsonObject config, String key) {
+        String text = string(config, key, null);
+        if (text == null) {
+            return null;
+        }
+        Duration parsed;
+        try {
+            parsed = GoDuration.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, e.getMessage());
+        }
+        if (parsed.isZero() || parsed.isNegative()) {
+            throw new ConfigException(key, "must be positive, got \"" + text + "\"");
+        }
+        return parsed;
     }
 
     private static String string(JsonObject config, String key, String defaultValue) {
