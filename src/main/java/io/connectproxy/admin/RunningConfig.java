@@ -76,14 +76,9 @@ public final class RunningConfig {
                     .put("balancer", u.balancer().wireName())
                     .put("config", u.config()));
         }
-        JsonObject shutdown;
-        try {
-            ShutdownTiming t = ShutdownTiming.of(p);
-            shutdown = new JsonObject().put(ShutdownTiming.SHUTDOWN_GRACE_MS, t.shutdownGrace().toMillis())
-                    .put(ShutdownTiming.DRAIN_TIMEOUT_MS, t.drainTimeout().toMillis());
-        } catch (RuntimeException invalid) {
-            shutdown = new JsonObject().put("error", invalid.getMessage());
-        }
+        ShutdownTiming t = p.tuning().shutdown();
+        JsonObject shutdown = new JsonObject().put(ShutdownTiming.SHUTDOWN_GRACE_MS, t.shutdownGrace().toMillis())
+                .put(ShutdownTiming.DRAIN_TIMEOUT_MS, t.drainTimeout().toMillis());
         return new JsonObject()
                 .put("source", p.source())
                 .put("service_name", p.serviceName())
@@ -97,7 +92,7 @@ public final class RunningConfig {
                 .put("authz_recheck_interval_ms", p.authzRecheckIntervalMs())
                 .put("shutdown", shutdown)
                 .put("upstreams", upstreams)
-                .put("config", p.proxyConfig());
+                .put("config", p.opaqueConfig());
     }
 
     /** Walks the tree: secret-looking keys and any string holding a token are replaced. */

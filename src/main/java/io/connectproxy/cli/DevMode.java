@@ -227,16 +227,15 @@ public final class DevMode implements Mode {
         }
         try {
             io.connectproxy.devagent.DevAgentOptions.fromJson(config);
-        } catch (IllegalArgumentException e) {
-            String field = e.getMessage().substring(0, Math.max(0, e.getMessage().indexOf(':')));
-            String flag = switch (field) {
+        } catch (ConfigException e) {
+            String flag = switch (e.field()) {
                 case "http_addr" -> "-http-addr";
                 case "leaf_ttl" -> "-leaf-ttl";
                 case "sidecar_check_interval" -> "-sidecar-check-interval";
                 case "data_dir" -> "-data-dir";
-                default -> "-" + field;
+                default -> "-" + e.field();
             };
-            throw new ConfigException(flag, e.getMessage().substring(e.getMessage().indexOf(':') + 2));
+            throw new ConfigException(flag, e.problem());
         }
         return config;
     }

@@ -20,7 +20,7 @@ import io.connectproxy.config.ShutdownTiming;
 import io.connectproxy.identity.TlsEngine;
 import io.connectproxy.consul.AgentAddress;
 import io.connectproxy.consul.AgentSettings;
-import io.connectproxy.devagent.GoDuration;
+import io.connectproxy.config.GoDuration;
 import io.connectproxy.net.HalfCloseSafeTransport;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -279,15 +279,7 @@ public final class ProxyMode implements Mode {
     private static ShutdownTiming shutdownTiming(ProxyRuntime runtime) {
         ConfigWatcherVerticle w = runtime.watcher();
         ProxyConfig config = w == null ? null : w.current();
-        if (config == null) {
-            return ShutdownTiming.DEFAULT;
-        }
-        try {
-            return ShutdownTiming.of(config);
-        } catch (ConfigException e) {
-            LOG.warning(() -> "using the default shutdown timing: " + e.getMessage());
-            return ShutdownTiming.DEFAULT;
-        }
+        return config == null ? ShutdownTiming.DEFAULT : config.tuning().shutdown();
     }
 
     /**

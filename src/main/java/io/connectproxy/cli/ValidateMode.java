@@ -5,7 +5,6 @@ import io.connectproxy.config.ConfigException;
 import io.connectproxy.config.LaunchConfig;
 import io.connectproxy.config.LogLevel;
 import io.connectproxy.config.ProxyConfig;
-import io.connectproxy.config.ShutdownTiming;
 import io.connectproxy.config.DestinationType;
 import io.connectproxy.consul.AgentClient;
 import io.connectproxy.consul.AgentException;
@@ -75,7 +74,6 @@ final class ValidateMode implements Mode {
             ProxyMode.registration(parsed, launch);
             ProxyMode.waitTimeout(parsed, launch);
             ProxyConfig config = launch.source().fromAgent() ? fromAgent(launch) : launch.source().staticConfig();
-            ShutdownTiming.of(config);
             out.println("OK: " + summary(config));
             return 0;
         } catch (ConfigException e) {

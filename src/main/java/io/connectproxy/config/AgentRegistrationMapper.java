@@ -80,9 +80,8 @@ public final class AgentRegistrationMapper {
         UpstreamParser.checkListeners(upstreams, fields, bindAddress, bindPort, "Port");
 
         return new ProxyConfig(name, id == null ? name : id, UpstreamParser.emptyToNull(svc.datacenter()),
-                bindAddress, bindPort, localHost, localPort, socket, tuning.localConnectTimeoutMs(),
-                tuning.handshakeTimeoutMs(), tuning.idleTimeoutMs(), tuning.authzRecheckIntervalMs(), upstreams,
-                proxy.config(), "agent:" + svc.id());
+                bindAddress, bindPort, localHost, localPort, socket, upstreams, tuning, proxy.config(),
+                "agent:" + svc.id());
     }
 
     /**
@@ -110,9 +109,7 @@ public final class AgentRegistrationMapper {
         UpstreamParser.checkListeners(upstreams, fields, bindAddress, bindPort, config.path("bind_port"));
 
         return new ProxyConfig(managed.targetServiceName(), managed.targetServiceId(), null, bindAddress, bindPort,
-                local.host(), local.port(), null, tuning.localConnectTimeoutMs(), tuning.handshakeTimeoutMs(),
-                tuning.idleTimeoutMs(), tuning.authzRecheckIntervalMs(), upstreams, raw,
-                "managed:" + managed.proxyServiceId());
+                local.host(), local.port(), null, upstreams, tuning, raw, "managed:" + managed.proxyServiceId());
     }
 
     private static void addWireUpstreams(List<WireUpstream> wire, String path, List<UpstreamConfig> out,

@@ -49,8 +49,8 @@ public final class AgentSettingsResolver {
         }
         try {
             AgentAddress.parse(httpAddr, ssl, addrSource.name);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(addrSource.name, e.getMessage().substring(e.getMessage().indexOf(':') + 2));
+        } catch (AgentAddress.Invalid e) {
+            throw new ConfigException(addrSource.name, e.problem());
         }
         String token = resolveToken(flags, file, env);
         String caFile = pick(flags, "ca-file", file, "ca_file", env, "CONSUL_CACERT");

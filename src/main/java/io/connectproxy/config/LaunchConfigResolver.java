@@ -186,9 +186,7 @@ public final class LaunchConfigResolver {
         }
         UpstreamParser.checkListeners(upstreams, fields, bindAddress, bindPort, "-listen");
         return new ProxyConfig(name, name, datacenter, bindAddress, bindPort, localHost, localPort, null,
-                ProxyConfig.DEFAULT_LOCAL_CONNECT_TIMEOUT_MS, ProxyConfig.DEFAULT_HANDSHAKE_TIMEOUT_MS,
-                ProxyConfig.DEFAULT_IDLE_TIMEOUT_MS, ProxyConfig.DEFAULT_AUTHZ_RECHECK_INTERVAL_MS,
-                upstreams, null, "flags");
+                upstreams, ProxyTuning.DEFAULT, null, "flags");
     }
 
     private static String nonEmpty(String s) {

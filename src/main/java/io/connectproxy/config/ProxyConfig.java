@@ -20,10 +20,12 @@ import java.util.Objects;
  * @param localServiceAddress    host of the local app (null when it is a unix socket or there is no public listener)
  * @param localServicePort       port of the local app (0 when not TCP)
  * @param localServiceSocketPath unix socket of the local app, or null
- * @param idleTimeoutMs          close a proxied connection idle this long; 0 = never
- * @param authzRecheckIntervalMs how often open inbound connections are re-authorized; 0 = never
- * @param proxyConfig            the opaque {@code connect.proxy.config} / {@code Proxy.Config} map as given,
- *                               including keys this proxy does not use (e.g. {@code envoy_*}); a copy
+ * @param upstreams              the upstream listeners
+ * @param tuning                 the proxy's own keys of the opaque map, parsed and validated at load: timeouts,
+ *                               drain timing, TLS engine, listener load bounds, admin bind
+ * @param opaqueConfig           the opaque {@code connect.proxy.config} / {@code Proxy.Config} map as given,
+ *                               including keys this proxy does not use (e.g. {@code envoy_*}), kept for
+ *                               {@code /config}; nothing reads settings from it (they are in {@code tuning})
  * @param source                 where it came from: {@code file:/path}, {@code flags}, {@code agent:<proxy-id>}
  *                               or {@code managed:<proxy-id>}
  */
@@ -36,12 +38,9 @@ public record ProxyConfig(
         String localServiceAddress,
         int localServicePort,
         String localServiceSocketPath,
-        int localConnectTimeoutMs,
-        int handshakeTimeoutMs,
-        long idleTimeoutMs,
-        long authzRecheckIntervalMs,
         List<UpstreamConfig> upstreams,
-        JsonObject proxyConfig,
+        ProxyTuning tuning,
+        JsonObject opaqueConfig,
         String source) {
 
     public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
@@ -67,28 +66,40 @@ public record ProxyConfig(
                 throw new IllegalArgumentException("localServicePort out of range: " + localServicePort);
             }
         }
-        if (localConnectTimeoutMs <= 0 || handshakeTimeoutMs <= 0 || idleTimeoutMs < 0 || authzRecheckIntervalMs < 0) {
-            throw new IllegalArgumentException("timeouts must be positive (idle/recheck: 0 = off)");
-        }
         upstreams = List.copyOf(upstreams == null ? List.of() : upstreams);
-        proxyConfig = proxyConfig == null ? new JsonObject() : proxyConfig.copy();
+        tuning = tuning == null ? ProxyTuning.DEFAULT : tuning;
+        opaqueConfig = opaqueConfig == null ? new JsonObject() : opaqueConfig.copy();
         Objects.requireNonNull(source, "source");
     }
 
     /** A copy: the record stays immutable. */
     @Override
-    public JsonObject proxyConfig() {
-        return proxyConfig.copy();
+    public JsonObject opaqueConfig() {
+        return opaqueConfig.copy();
+    }
+
+    public int localConnectTimeoutMs() {
+        return tuning.localConnectTimeoutMs();
+    }
+
+    public int handshakeTimeoutMs() {
+        return tuning.handshakeTimeoutMs();
+    }
+
+    public long idleTimeoutMs() {
+        return tuning.idleTimeoutMs();
+    }
+
+    public long authzRecheckIntervalMs() {
+        return tuning.authzRecheckIntervalMs();
     }
 
     /**
      * The admin listener address the proxy config map asks for ({@code admin_bind}), or null; lets an operator
-     * give each service's proxy its own admin port in Consul. Validated when the config was parsed.
+     * give each service's proxy its own admin port in Consul.
      */
     public HostPort adminBind() {
-        Object v = proxyConfig.getValue(ProxyTuning.ADMIN_BIND);
-        return v instanceof String s && !s.isEmpty()
-                ? HostPort.parse(s, LaunchConfig.DEFAULT_ADMIN_BIND.host(), ProxyTuning.ADMIN_BIND) : null;
+        return tuning.adminBind();
     }
 
     /**
@@ -96,7 +107,7 @@ public record ProxyConfig(
      * holds connections the kernel has accepted while the proxy is busy with handshakes.
      */
     public int acceptBacklog() {
-        return ProxyTuning.acceptBacklog(JsonFields.weak(proxyConfig, ""));
+        return tuning.acceptBacklog();
     }
 
     /**
@@ -105,7 +116,7 @@ public record ProxyConfig(
      * handshake timeout; bounded, each finishes in its own few milliseconds while the rest wait their turn.
      */
     public int maxHandshakesInFlight() {
-        return ProxyTuning.maxHandshakesInFlight(JsonFields.weak(proxyConfig, ""));
+        return tuning.maxHandshakesInFlight();
     }
 
     public boolean hasPublicListener() {

@@ -8,7 +8,7 @@ import java.util.Set;
 /**
  * Turns the {@code service} block of a -conf file (the service-definition shape Consul documents) into a
  * {@link ProxyConfig}. The known keys of {@code connect.proxy.config} are validated; the rest of that map is
- * kept untouched in {@link ProxyConfig#proxyConfig()} because Consul passes other proxies' keys there.
+ * kept untouched in {@link ProxyConfig#opaqueConfig()} because Consul passes other proxies' keys there.
  */
 public final class ServiceDefinitionParser {
     static final String PATH = "service";
@@ -77,8 +77,7 @@ public final class ServiceDefinitionParser {
         List<String> fields = parsed.fields();
         UpstreamParser.checkListeners(upstreams, fields, bindAddress, bindPort, config.path("bind_port"));
 
-        return new ProxyConfig(name, id, datacenter, bindAddress, bindPort, localHost, localPort, socket,
-                tuning.localConnectTimeoutMs(), tuning.handshakeTimeoutMs(), tuning.idleTimeoutMs(),
-                tuning.authzRecheckIntervalMs(), upstreams, raw, source);
+        return new ProxyConfig(name, id, datacenter, bindAddress, bindPort, localHost, localPort, socket, upstreams,
+                tuning, raw, source);
     }
 }

@@ -1,10 +1,11 @@
 package io.connectproxy.config;
 
 import java.time.Duration;
+import java.util.Objects;
 
 /**
- * How a SIGTERM is drained, read from the opaque proxy config map ({@code connect.proxy.config} in a file,
- * {@code Proxy.Config} on the agent) so both sources and the legacy managed mode share the keys.
+ * How a SIGTERM is drained; part of {@link ProxyTuning}, read from the opaque proxy config map so every source
+ * (file, agent registration, legacy managed proxy) shares the keys.
  *
  * @param shutdownGrace how long upstream listeners keep accepting after the signal: the app may still need its
  *                      upstreams while it shuts down
@@ -20,13 +21,11 @@ public record ShutdownTiming(Duration shutdownGrace, Duration drainTimeout) {
     public static final ShutdownTiming DEFAULT = new ShutdownTiming(Duration.ofMillis(DEFAULT_SHUTDOWN_GRACE_MS),
             Duration.ofMillis(DEFAULT_DRAIN_TIMEOUT_MS));
 
-    /**
-     * @throws ConfigException naming the key when a value is not a whole number of milliseconds &gt;= 0
-     */
-    public static ShutdownTiming of(ProxyConfig config) {
-        JsonFields opaque = JsonFields.weak(config.proxyConfig(), "proxy.config");
-        return new ShutdownTiming(
-                Duration.ofMillis(opaque.millis(SHUTDOWN_GRACE_MS, DEFAULT_SHUTDOWN_GRACE_MS, 0)),
-                Duration.ofMillis(opaque.millis(DRAIN_TIMEOUT_MS, DEFAULT_DRAIN_TIMEOUT_MS, 0)));
+    public ShutdownTiming {
+        Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        if (shutdownGrace.isNegative() || drainTimeout.isNegative()) {
+            throw new IllegalArgumentException("shutdown timing must not be negative");
+        }
     }
 }

@@ -14,16 +14,17 @@ public record AgentAddress(boolean https, String host, int port, String unixSock
      * @param raw      the address as the user wrote it
      * @param sslFlag  {@code CONSUL_HTTP_SSL=true}: https when no scheme is given
      * @param source   the flag or variable the value came from, named in errors
+     * @throws Invalid naming {@code source}
      */
     public static AgentAddress parse(String raw, boolean sslFlag, String source) {
         if (raw == null || raw.isBlank()) {
-            throw new IllegalArgumentException(source + ": must not be empty");
+            throw new Invalid(source, "must not be empty");
         }
         String value = raw.trim();
         if (value.startsWith("unix://")) {
             String path = value.substring("unix://".length());
             if (path.isEmpty() || !path.startsWith("/")) {
-                throw new IllegalArgumentException(source + ": unix socket address needs an absolute path "
+                throw new Invalid(source, "unix socket address needs an absolute path "
                         + "(unix:///path/to.sock), got " + raw);
             }
             return new AgentAddress(false, "localhost", 0, path);
@@ -37,7 +38,7 @@ public record AgentAddress(boolean https, String host, int port, String unixSock
             https = true;
             hostPort = value.substring("https://".length());
         } else if (value.contains("://")) {
-            throw new IllegalArgumentException(source + ": unsupported scheme in " + raw
+            throw new Invalid(source, "unsupported scheme in " + raw
                     + " (use host:port, http://, https:// or unix://)");
         }
         if (hostPort.endsWith("/")) {
@@ -46,7 +47,7 @@ public record AgentAddress(boolean https, String host, int port, String unixSock
         try {
             URI uri = new URI("http://" + hostPort);
             if (uri.getHost() == null || (uri.getPath() != null && !uri.getPath().isEmpty())) {
-                throw new IllegalArgumentException(source + ": expected host:port, got " + raw);
+                throw new Invalid(source, "expected host:port, got " + raw);
             }
             int port = uri.getPort() == -1 ? (https ? 8501 : 8500) : uri.getPort();
             String host = uri.getHost();
@@ -55,7 +56,31 @@ public record AgentAddress(boolean https, String host, int port, String unixSock
             }
             return new AgentAddress(https, host, port, null);
         } catch (java.net.URISyntaxException e) {
-            throw new IllegalArgumentException(source + ": expected host:port, got " + raw);
+            throw new Invalid(source, "expected host:port, got " + raw);
+        }
+    }
+
+    /**
+     * An address that cannot be used. The message is {@code source: problem}; {@link #problem()} is the problem
+     * alone, so a caller that names the field its own way (the config's {@code ConfigException}) need not cut the
+     * message apart.
+     */
+    public static final class Invalid extends IllegalArgumentException {
+        private final String source;
+        private final String problem;
+
+        Invalid(String source, String problem) {
+            super(source + ": " + problem);
+            this.source = source;
+            this.problem = problem;
+        }
+
+        public String source() {
+            return source;
+        }
+
+        public String problem() {
+            return problem;
         }
     }
 

@@ -1,5 +1,7 @@
 package io.connectproxy.devagent;
 
+import io.connectproxy.config.GoDuration;
+
 import java.time.Duration;
 
 /** The blocking-query parameters of one request: {@code index} or {@code hash}, and {@code wait}. */

@@ -14,8 +14,8 @@ final class CaJson {
 
     static JsonObject roots(DevCa ca) {
         JsonArray roots = new JsonArray();
-        CaRoot active = ca.active();
-        for (CaRoot r : ca.roots()) {
+        CaRootRecord active = ca.active();
+        for (CaRootRecord r : ca.roots()) {
             roots.add(new JsonObject()
                 .put("ID", r.id())
                 .put("Name", r.name())

@@ -1,5 +1,6 @@
 package io.connectproxy.devagent;
 
+import io.connectproxy.config.GoDuration;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
@@ -101,7 +102,7 @@ final class ConnectCa {
     /** A new active root; every cached leaf is re-signed by it. */
     void rotate() {
         long at = index.next();
-        CaRoot fresh = ca.rotate(at);
+        CaRootRecord fresh = ca.rotate(at);
         configIndex = at;
         List<String> topics = new ArrayList<>();
         topics.add(ModifyIndex.ROOTS);

@@ -1,5 +1,6 @@
 package io.connectproxy.devagent;
 
+import io.connectproxy.config.GoDuration;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

@@ -1,5 +1,7 @@
 package io.connectproxy.devagent;
 
+import io.connectproxy.config.ConfigException;
+import io.connectproxy.config.GoDuration;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -39,17 +41,17 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
         Objects.requireNonNull(nodeName, "nodeName");
         Objects.requireNonNull(leafTtl, "leafTtl");
         if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("port: must be 0..65535, got " + port);
+            throw new ConfigException("port", "must be 0..65535, got " + port);
         }
         if (leafTtl.isZero() || leafTtl.isNegative()) {
-            throw new IllegalArgumentException("leafTtl: must be positive, got " + leafTtl);
+            throw new ConfigException("leaf_ttl", "must be positive, got " + leafTtl);
         }
         services = services == null ? new JsonArray() : services.copy();
         if (sidecarCheckInterval == null) {
             sidecarCheckInterval = DEFAULT_SIDECAR_CHECK_INTERVAL;
         }
         if (sidecarCheckInterval.isZero() || sidecarCheckInterval.isNegative()) {
-            throw new IllegalArgumentException("sidecar_check_interval: must be positive, got "
+            throw new ConfigException("sidecar_check_interval", "must be positive, got "
                 + sidecarCheckInterval);
         }
     }
@@ -108,17 +110,19 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
      * Reads the `dev` mode's config: {"http_addr":"127.0.0.1:8500","datacenter":"dc1","node_name":"dev-agent",
      * "leaf_ttl":"72h","sidecar_check_interval":"10s","data_dir":"/var/lib/dev-agent","services":[...]}; every key is
      * optional. Errors name the bad field.
+     *
+     * @throws ConfigException naming the key
      */
     public static DevAgentOptions fromJson(JsonObject config) {
         DevAgentOptions options = defaults().withPort(CONSUL_HTTP_PORT);
         Object addr = config.getValue("http_addr");
         if (addr != null) {
             if (!(addr instanceof String text)) {
-                throw new IllegalArgumentException("http_addr: expected \"host:port\", got " + addr);
+                throw new ConfigException("http_addr", "expected \"host:port\", got " + addr);
             }
             int colon = text.lastIndexOf(':');
             if (colon < 0) {
-                throw new IllegalArgumentException("http_addr: expected \"host:port\", got \"" + text + "\"");
+                throw new ConfigException("http_addr", "expected \"host:port\", got \"" + text + "\"");
             }
             String host = text.substring(0, colon);
             if (host.startsWith("[") && host.endsWith("]")) {
@@ -128,41 +132,22 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
             try {
                 port = Integer.parseInt(text.substring(colon + 1));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("http_addr: bad port in \"" + text + "\"");
+                throw new ConfigException("http_addr", "bad port in \"" + text + "\"");
             }
             if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("http_addr: port must be 0..65535, got " + port);
+                throw new ConfigException("http_addr", "port must be 0..65535, got " + port);
             }
             options = options.withHost(host.isEmpty() ? DEFAULT_HOST : host).withPort(port);
         }
         options = options.withDatacenter(string(config, "datacenter", options.datacenter()))
             .withNodeName(string(config, "node_name", options.nodeName()));
-        String ttl = string(config, "leaf_ttl", null);
+        Duration ttl = positiveDuration(config, "leaf_ttl");
         if (ttl != null) {
-            Duration parsed;
-            try {
-                parsed = GoDuration.parse(ttl);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("leaf_ttl: " + e.getMessage());
-            }
-            if (parsed.isZero() || parsed.isNegative()) {
-                throw new IllegalArgumentException("leaf_ttl: must be positive, got \"" + ttl + "\"");
-            }
-            options = options.withLeafTtl(parsed);
+            options = options.withLeafTtl(ttl);
         }
-        String checkInterval = string(config, "sidecar_check_interval", null);
+        Duration checkInterval = positiveDuration(config, "sidecar_check_interval");
         if (checkInterval != null) {
-            Duration parsed;
-            try {
-                parsed = GoDuration.parse(checkInterval);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("sidecar_check_interval: " + e.getMessage());
-            }
-            if (parsed.isZero() || parsed.isNegative()) {
-                throw new IllegalArgumentException("sidecar_check_interval: must be positive, got \"" + checkInterval
-                    + "\"");
-            }
-            options = options.withSidecarCheckInterval(parsed);
+            options = options.withSidecarCheckInterval(checkInterval);
         }
         String dataDir = string(config, "data_dir", null);
         if (dataDir != null) {
@@ -171,11 +156,29 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
         Object services = config.getValue("services");
         if (services != null) {
             if (!(services instanceof JsonArray array)) {
-                throw new IllegalArgumentException("services: expected an array of service definitions");
+                throw new ConfigException("services", "expected an array of service definitions");
             }
             options = options.withServices(array);
         }
         return options;
+    }
+
+    /** A Go duration above zero, or null when the key is absent. */
+    private static Duration positiveDuration(JsonObject config, String key) {
+        String text = string(config, key, null);
+        if (text == null) {
+            return null;
+        }
+        Duration parsed;
+        try {
+            parsed = GoDuration.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, e.getMessage());
+        }
+        if (parsed.isZero() || parsed.isNegative()) {
+            throw new ConfigException(key, "must be positive, got \"" + text + "\"");
+        }
+        return parsed;
     }
 
     private static String string(JsonObject config, String key, String defaultValue) {
@@ -184,7 +187,7 @@ public record DevAgentOptions(String host, int port, String datacenter, String n
             return defaultValue;
         }
         if (!(value instanceof String s) || s.isEmpty()) {
-            throw new IllegalArgumentException(key + ": expected a non-empty string, got " + value);
+            throw new ConfigException(key, "expected a non-empty string, got " + value);
         }
         return s;
     }

@@ -1,5 +1,6 @@
 package io.connectproxy.devagent;
 
+import io.connectproxy.config.ConfigException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 
@@ -20,8 +21,8 @@ public final class DevAgentVerticle extends VerticleBase {
         DevAgentOptions options;
         try {
             options = DevAgentOptions.fromJson(config());
-        } catch (IllegalArgumentException e) {
-            return Future.failedFuture(new IllegalArgumentException("dev agent config: " + e.getMessage(), e));
+        } catch (ConfigException e) {
+            return Future.failedFuture(new ConfigException("dev agent config: " + e.field(), e.problem()));
         }
         return DevAgent.start(vertx, options).onSuccess(started -> {
             agent = started;

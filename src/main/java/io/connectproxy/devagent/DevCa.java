@@ -35,7 +35,7 @@ public final class DevCa {
     private final String clusterId;
     private final String trustDomain;
     private final String datacenter;
-    private final List<CaRoot> roots = new ArrayList<>();
+    private final List<CaRootRecord> roots = new ArrayList<>();
     private long nextSerial = 1;
 
     DevCa(String clusterId, String datacenter, long index) {
@@ -46,13 +46,13 @@ public final class DevCa {
     }
 
     /** The CA as a data directory kept it: the same cluster id, roots with their keys, and serial counter. */
-    DevCa(String clusterId, String datacenter, List<CaRoot> savedRoots, long nextSerial) {
+    DevCa(String clusterId, String datacenter, List<CaRootRecord> savedRoots, long nextSerial) {
         this.clusterId = clusterId;
         this.trustDomain = clusterId + ".consul";
         this.datacenter = datacenter;
         this.roots.addAll(savedRoots);
         this.nextSerial = nextSerial;
-        if (roots.stream().filter(CaRoot::active).count() != 1) {
+        if (roots.stream().filter(CaRootRecord::active).count() != 1) {
             throw new IllegalArgumentException("saved CA: expected exactly one active root among " + roots.size());
         }
     }
@@ -121,7 +121,7 @@ public final class DevCa {
             validBefore = now.plusSeconds(1);
         }
         synchronized (this) {
-            CaRoot root = active();
+            CaRootRecord root = active();
             BigInteger serial = BigInteger.valueOf(nextSerial++);
             X509Certificate leaf = CaCrypto.leaf(keys.getPublic(), root.certificate(), root.signingKey(), commonName,
                 spiffeUri, List.of(), serial, validAfter, validBefore);
@@ -140,28 +140,28 @@ public final class DevCa {
         return safe + ".svc.default." + clusterId.substring(0, 8) + ".consul";
     }
 
-    synchronized CaRoot active() {
-        return roots.stream().filter(CaRoot::active).findFirst().orElseThrow();
+    synchronized CaRootRecord active() {
+        return roots.stream().filter(CaRootRecord::active).findFirst().orElseThrow();
     }
 
     /** Roots as listed: the active one first, then the retired ones. */
-    synchronized List<CaRoot> roots() {
-        List<CaRoot> out = new ArrayList<>();
+    synchronized List<CaRootRecord> roots() {
+        List<CaRootRecord> out = new ArrayList<>();
         out.add(active());
         roots.stream().filter(r -> !r.active()).forEach(out::add);
         return out;
     }
 
     /** Makes a new active root at {@code index}; the old one stays listed as inactive. */
-    synchronized CaRoot rotate(long index) {
-        CaRoot old = active();
-        CaRoot fresh = newRoot(index, old);
+    synchronized CaRootRecord rotate(long index) {
+        CaRootRecord old = active();
+        CaRootRecord fresh = newRoot(index, old);
         roots.replaceAll(r -> r.active() ? r.retired(index) : r);
         roots.add(fresh);
         return fresh;
     }
 
-    private CaRoot newRoot(long index, CaRoot previous) {
+    private CaRootRecord newRoot(long index, CaRootRecord previous) {
         KeyPair keys = CaCrypto.newKeyPair();
         Instant notBefore = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         Instant notAfter = notBefore.plus(ROOT_LIFETIME);
@@ -175,7 +175,7 @@ public final class DevCa {
                 BigInteger.valueOf(nextSerial++), notBefore, crossNotAfter);
             intermediates.add(CaCrypto.certificatePem(cross));
         }
-        return new CaRoot(CaCrypto.fingerprint(cert), ROOT_NAME, serial,
+        return new CaRootRecord(CaCrypto.fingerprint(cert), ROOT_NAME, serial,
             CaCrypto.colonHex(CaCrypto.keyId(keys.getPublic())), cert, CaCrypto.certificatePem(cert),
             keys.getPrivate(), List.copyOf(intermediates), notBefore, notAfter, true, index, index);
     }

@@ -94,7 +94,7 @@ final class StateFile {
 
     static JsonObject caToJson(DevCa ca) {
         JsonArray roots = new JsonArray();
-        for (CaRoot r : ca.roots()) {
+        for (CaRootRecord r : ca.roots()) {
             roots.add(new JsonObject()
                 .put("id", r.id())
                 .put("name", r.name())
@@ -113,12 +113,12 @@ final class StateFile {
     }
 
     static DevCa caFromJson(JsonObject json, String datacenter) {
-        List<CaRoot> roots = new ArrayList<>();
+        List<CaRootRecord> roots = new ArrayList<>();
         for (Object o : json.getJsonArray("roots")) {
             JsonObject r = (JsonObject) o;
             List<String> intermediates = new ArrayList<>();
             r.getJsonArray("intermediate_pems").forEach(p -> intermediates.add((String) p));
-            roots.add(new CaRoot(r.getString("id"), r.getString("name"), new BigInteger(r.getString("serial")),
+            roots.add(new CaRootRecord(r.getString("id"), r.getString("name"), new BigInteger(r.getString("serial")),
                 r.getString("signing_key_id"), CaCrypto.parseCertificate(r.getString("certificate_pem")),
                 r.getString("certificate_pem"),
                 CaCrypto.ecPrivateKey(Base64.getDecoder().decode(r.getString("signing_key_pkcs8"))),

@@ -89,9 +89,8 @@ public record DevMeshConfig(DevAgentOptions agent, List<EchoAppSpec> echoApps, L
         DevAgentOptions agent;
         try {
             agent = DevAgentOptions.fromJson(agentJson.copy().put("services", services));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(source + ": agent." + e.getMessage().substring(0,
-                    Math.max(0, e.getMessage().indexOf(':'))), e.getMessage().substring(e.getMessage().indexOf(':') + 2));
+        } catch (ConfigException e) {
+            throw new ConfigException(source + ": agent." + e.field(), e.problem());
         }
 
         List<EchoAppSpec> echoApps = new ArrayList<>();

@@ -14,6 +14,7 @@ import io.connectproxy.identity.TlsIdentity;
 import io.connectproxy.logging.RateLimitedLog;
 import io.connectproxy.net.AdmissionGate;
 import io.connectproxy.net.FirstByteWatch;
+import io.connectproxy.net.ListenerDrain;
 import io.connectproxy.net.Pipe;
 import io.connectproxy.net.PipeOptions;
 import io.vertx.core.Future;
@@ -63,6 +64,8 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     private TlsIdentity identity;
     private Authorizer authorizer;
     private NetServer server;
+    /** The bound port, published for readers on other threads (readiness) that must not read {@link #server}. */
+    private volatile int boundPort = -1;
     /** What new connections are upgraded with: the current identity and handshake timeout. */
     private ServerSSLOptions sslOptions;
     private NetClient appClient;
@@ -72,7 +75,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     /** Open connections' bytes, added to the counters every second while they flow. */
     private ConnectionTracker tracker;
     private long flushTimer = -1;
-    private boolean draining;
+    private final ListenerDrain drain = new ListenerDrain();
 
     private record OpenConnection(SpiffeId client, String serial, String peer, Pipe pipe) {
     }
@@ -88,7 +91,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
 
     /** The port actually bound (differs from the config when it asked for 0). */
     public int actualPort() {
-        return server == null ? -1 : server.actualPort();
+        return boundPort;
     }
 
     @Override
@@ -118,25 +121,9 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     /**
      * Graceful drain (SIGTERM): new connections are closed on arrival, open ones get up to {@code timeout} to
      * finish, then the listener closes (cutting what is left). Completes when it has closed.
-     * <p>
-     * Not {@code NetServer.shutdown(timeout)}: Vert.x 5.2 closes every open connection of a shared (fixed-port)
-     * server at once whatever the timeout, so the port stays bound until this instance is idle.
      */
     public Future<Void> drain(Duration timeout) {
-        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-        context.runOnContext(v -> {
-            draining = true;
-            closeWhenIdle(System.nanoTime() + timeout.toNanos(), done);
-        });
-        return done.future();
-    }
-
-    private void closeWhenIdle(long deadline, io.vertx.core.Promise<Void> done) {
-        if (open.isEmpty() || System.nanoTime() - deadline >= 0) {
-            (server == null ? Future.<Void>succeededFuture() : server.close()).onComplete(ar -> done.complete());
-        } else {
-            vertx.setTimer(50, t -> closeWhenIdle(deadline, done));
-        }
+        return drain.drain(context, timeout, () -> server == null ? Future.succeededFuture() : server.close());
     }
 
     /**
@@ -157,11 +144,14 @@ public final class InboundAcceptorVerticle extends VerticleBase {
                         : NetServerOptions.DEFAULT_ACCEPT_BACKLOG)
                 .setSslEngineOptions(engine.options());
         NetServer s = vertx.createNetServer(options).connectHandler(this::handshake);
-        return s.listen().onSuccess(bound -> server = bound);
+        return s.listen().onSuccess(bound -> {
+            server = bound;
+            boundPort = bound.actualPort();
+        });
     }
 
     private void handshake(NetSocket socket) {
-        if (draining) {
+        if (drain.draining()) {
             // shutting down: refuse before spending a handshake on it
             metrics.rejected(LISTENER, "draining");
             socket.close();
@@ -247,11 +237,13 @@ public final class InboundAcceptorVerticle extends VerticleBase {
             Pipe pipe = Pipe.start(vertx, socket, appSocket, PipeOptions.withIdleTimeoutMs(config.idleTimeoutMs()));
             OpenConnection c = new OpenConnection(client, serial, peer, pipe);
             open.put(socket, c);
+            drain.opened();
             String service = config.serviceName();
             ConnectionTracker.Connection tracked = tracker.opened(LISTENER, service, pipe::bytesAToB,
                     pipe::bytesBToA);
             pipe.result().onComplete(done -> {
                 open.remove(socket);
+                drain.closed();
                 Duration lived = tracked.closed();
                 metrics.accessLog().connectionEnded(LISTENER, peer, client.uri(), service, app.toString(),
                         pipe.bytesAToB(), pipe.bytesBToA(), lived, ConnectionTracker.endReason(done.result()));

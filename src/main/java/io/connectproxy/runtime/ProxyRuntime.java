@@ -93,7 +93,6 @@ public final class ProxyRuntime {
                 .compose(id -> w.firstConfig())
                 .compose(config -> {
                     observe(config);
-                    ShutdownTiming.of(config); // a bad shutdown_grace_ms / drain_timeout_ms is a config error
                     // admin_bind is the operator's choice for this service: taken, it stops the start like -admin-bind
                     return moveAdmin(vertx, config.adminBind())
                             .onSuccess(v -> followAdminBind(vertx))
@@ -328,7 +327,7 @@ public final class ProxyRuntime {
         if (config.hasPublicListener()) {
             metrics.localService(config.serviceName());
         }
-        metrics.accessLog().follow(config.proxyConfig());
+        metrics.accessLog().follow(config.opaqueConfig());
     }
 
     /** Every config published after the first is a reload; the public listener's destination label follows it. */
@@ -351,7 +350,7 @@ public final class ProxyRuntime {
      */
     private void warnIfEngineChangeNeedsRestart(ProxyConfig next) {
         TlsEngine running = publicEngine;
-        String setting = next.proxyConfig().getString(TlsEngine.SETTING_KEY);
+        String setting = next.tuning().tlsEngine();
         if (running != null && next.hasPublicListener() && TlsEngine.forPublicListener(setting) != running) {
             LOG.warning(() -> TlsEngine.SETTING_KEY + ": the new config asks for \"" + setting
                     + "\" on the public listener, which keeps " + running.description()
@@ -380,7 +379,7 @@ public final class ProxyRuntime {
     private Future<Void> startDataPlane(Vertx vertx, LaunchConfig launch, ProxyConfig config) {
         AgentClient agent = AgentClient.create(vertx, launch.agent(), timing.agentRequestTimeout());
         TlsEngine engine = TlsEngine.preferred();
-        TlsEngine inboundEngine = TlsEngine.forPublicListener(config.proxyConfig().getString(TlsEngine.SETTING_KEY));
+        TlsEngine inboundEngine = TlsEngine.forPublicListener(config.tuning().tlsEngine());
         upstreamEngine = engine;
         publicEngine = config.hasPublicListener() ? inboundEngine : null;
         Duration wait = timing.blockingWait();

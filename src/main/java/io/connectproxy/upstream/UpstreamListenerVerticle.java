@@ -13,6 +13,7 @@ import io.connectproxy.identity.TlsIdentity;
 import io.connectproxy.logging.RateLimitedLog;
 import io.connectproxy.net.AdmissionGate;
 import io.connectproxy.net.FirstRead;
+import io.connectproxy.net.ListenerDrain;
 import io.connectproxy.net.Pipe;
 import io.connectproxy.net.PipeOptions;
 import io.connectproxy.net.PipeResult;
@@ -56,6 +57,11 @@ public final class UpstreamListenerVerticle extends VerticleBase {
     private final TlsEngine engine;
     private final RateLimitedLog failures = new RateLimitedLog(LOG, Level.WARNING, 10);
     private final Map<String, Listener> listeners = new HashMap<>();
+    /**
+     * The bound listeners (listener key → port) as an immutable snapshot, rebuilt on this event loop whenever one
+     * is bound or closed: readiness asks from the admin event loop and must not read {@link #listeners}.
+     */
+    private volatile Map<String, Integer> boundPorts = Map.of();
     /** Written on this verticle's event loop; concurrent only so readiness checks can read it from elsewhere. */
     private final Map<String, EndpointSet> endpoints = new java.util.concurrent.ConcurrentHashMap<>();
     private ProxyConfig config;
@@ -63,11 +69,10 @@ public final class UpstreamListenerVerticle extends VerticleBase {
     /** Built once per identity: Vert.x caches the TLS context per options, so reuse the same object. */
     private io.vertx.core.net.ClientSSLOptions clientSsl;
     private NetClient meshClient;
-    private boolean draining;
-    private int openConnections;
     /** Open connections' bytes, added to the counters every second while they flow. */
     private ConnectionTracker tracker;
     private long flushTimer = -1;
+    private final ListenerDrain drain = new ListenerDrain();
 
     /** One local listener and the upstream it serves now (replaced in place when only the destination changes). */
     private static final class Listener {
@@ -95,8 +100,17 @@ public final class UpstreamListenerVerticle extends VerticleBase {
 
     /** Actual port of the listener for an upstream's listener key (tests use port 0), or -1. */
     public int actualPort(String listenerKey) {
-        Listener l = listeners.get(listenerKey);
-        return l == null || l.server == null ? -1 : l.server.actualPort();
+        return boundPorts.getOrDefault(listenerKey, -1);
+    }
+
+    private void publishBoundPorts() {
+        Map<String, Integer> ports = new HashMap<>();
+        listeners.forEach((key, l) -> {
+            if (l.server != null) {
+                ports.put(key, l.server.actualPort());
+            }
+        });
+        boundPorts = Map.copyOf(ports);
     }
 
     /** How many endpoints of a destination this instance would use for a new connection now. */
@@ -136,27 +150,15 @@ public final class UpstreamListenerVerticle extends VerticleBase {
 
     /**
      * Graceful drain (SIGTERM, after the grace period): new connections are closed on arrival, open ones get up to
-     * {@code timeout} to finish, then the listeners close. Not {@code NetServer.shutdown(timeout)}: Vert.x 5.2
-     * closes every open connection of a shared (fixed-port) server at once whatever the timeout.
+     * {@code timeout} to finish, then the listeners close.
      */
     public Future<Void> drain(Duration timeout) {
-        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-        context.runOnContext(v -> {
-            draining = true;
-            closeWhenIdle(System.nanoTime() + timeout.toNanos(), done);
-        });
-        return done.future();
-    }
-
-    private void closeWhenIdle(long deadline, io.vertx.core.Promise<Void> done) {
-        if (openConnections == 0 || System.nanoTime() - deadline >= 0) {
+        return drain.drain(context, timeout, () -> {
             List<Future<?>> closing = new ArrayList<>();
             listeners.values().forEach(l -> closing.add(l.server == null ? Future.succeededFuture()
                     : l.server.close()));
-            Future.join(closing).onComplete(ar -> done.complete());
-        } else {
-            vertx.setTimer(50, t -> closeWhenIdle(deadline, done));
-        }
+            return Future.join(closing);
+        });
     }
 
     private Future<?> apply(ProxyConfig next) {
@@ -171,6 +173,7 @@ public final class UpstreamListenerVerticle extends VerticleBase {
                 work.add(gone.server == null ? Future.succeededFuture() : gone.server.close());
             }
         }
+        publishBoundPorts();
         // a destination dropped and later added again must not start from the set it had back then
         Set<String> destinations = new HashSet<>();
         next.upstreams().forEach(u -> destinations.add(u.destinationKey()));
@@ -208,9 +211,11 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         NetServer server = vertx.createNetServer(options).connectHandler(s -> accept(listener, s));
         return fetchEndpoints(upstream).compose(v -> server.listen(bind)).onSuccess(s -> {
             listener.server = s;
+            publishBoundPorts();
             LOG.fine(() -> "upstream: " + upstream.destinationKey() + " listening on " + upstream.listenerKey());
         }).onFailure(e -> {
             listeners.remove(upstream.listenerKey());
+            publishBoundPorts();
             LOG.severe(() -> "upstream: cannot listen on " + upstream.listenerKey() + " for "
                     + upstream.destinationName() + ": " + e.getMessage());
         });
@@ -223,7 +228,7 @@ public final class UpstreamListenerVerticle extends VerticleBase {
     }
 
     private void accept(Listener listener, NetSocket client) {
-        if (draining) {
+        if (drain.draining()) {
             // the listener stopped taking connections; one that still arrived is refused and said so
             metrics.rejected(ProxyMetrics.UPSTREAM, "draining");
             failures.log(() -> "upstream " + listener.upstream.destinationName() + ": draining, closing new "
@@ -267,12 +272,12 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         long deadline = System.nanoTime() + upstream.connectTimeoutMs() * 1_000_000L;
         EndpointSet set = endpoints.getOrDefault(upstream.destinationKey(), EndpointSet.empty(upstream.destinationKey()));
         List<Endpoint> order = listener.balancer.order(set.endpoints());
-        openConnections++;
+        drain.opened();
         long dialStart = System.nanoTime();
         return dial(upstream, order, 0, deadline, clientSpoke).onComplete(ar -> {
             metrics.upstreamDialed(upstream.destinationName(), ar.succeeded(), System.nanoTime() - dialStart);
             if (ar.failed()) {
-                openConnections--;
+                drain.closed();
                 failures.log(() -> "upstream " + upstream.destinationName() + ": all dials failed, closing connection"
                         + " from " + client.remoteAddress() + ": " + ar.cause().getMessage());
                 vertx.eventBus().send(Addresses.ENDPOINTS_REFRESH, upstream.destinationKey());
@@ -287,7 +292,7 @@ public final class UpstreamListenerVerticle extends VerticleBase {
             ConnectionTracker.Connection tracked = tracker.opened(ProxyMetrics.UPSTREAM, upstream.destinationName(),
                     pipe::bytesAToB, pipe::bytesBToA);
             pipe.result().onComplete(done -> {
-                openConnections--;
+                drain.closed();
                 balancer.closed(d.endpoint);
                 Duration lived = tracked.closed();
                 metrics.accessLog().connectionEnded(ProxyMetrics.UPSTREAM, peer, null, upstream.destinationName(),

@@ -73,7 +73,7 @@ class AdminMeshTest extends MeshTestBase {
         Await.until(Duration.ofSeconds(20), "Http.get(admin, \"/ready\").status() == 200",
                 () -> Http.get(admin, "/ready").status() == 200);
         JsonObject ready = new JsonObject(Http.get(admin, "/ready").body());
-        assertTrue(ready.getJsonArray("reasons").isEmpty());
+        assertTrue(ready.getJsonArray("reasons").isEmpty(), () -> String.valueOf(ready.getJsonArray("reasons")));
         // what was picked at start-up is shown, not only logged: transport, TLS engines, JVM
         JsonObject picked = ready.getJsonObject("runtime");
         assertEquals(own.isNativeTransportEnabled(), picked.getBoolean("native_transport"), picked.encode());
@@ -110,7 +110,7 @@ class AdminMeshTest extends MeshTestBase {
                 "http-addr", mesh.agent().httpAddr()), List.of()));
         ProxyRuntime badSidecar = mesh.startRuntime(launch(Map.of("sidecar-for", "bad",
                 "http-addr", mesh.agent().httpAddr()), List.of()));
-        assertTrue(badSidecar.ready());
+        assertTrue(badSidecar.ready(), () -> String.valueOf(badSidecar.readiness()));
 
         // allowed: web -> echo, 5 bytes each way
         assertEquals("hello", Wire.exchange(webToEcho, "hello", java.time.Duration.ofSeconds(10)));

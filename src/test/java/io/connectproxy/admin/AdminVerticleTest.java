@@ -1,5 +1,6 @@
 package io.connectproxy.admin;
 
+import io.connectproxy.testsupport.LogCapture;
 import io.connectproxy.testsupport.Http;
 import io.connectproxy.metrics.ConnectionTracker;
 import io.connectproxy.metrics.ProxyMetrics;
@@ -17,12 +18,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,24 +37,8 @@ class AdminVerticleTest {
     @Test
     @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
     void theDefaultAddressTakenFallsBackToAnyLoopbackPortWithAWarning(Vertx vertx) throws Exception {
-        List<LogRecord> logged = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                logged.add(r);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger logger = Logger.getLogger(AdminVerticle.class.getName());
-        logger.addHandler(capture);
-        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+        try (LogCapture log = new LogCapture(AdminVerticle.class);
+             ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             HostPort bind = new HostPort("127.0.0.1", taken.getLocalPort());
             AdminVerticle admin = admin(bind, true);
             vertx.deployVerticle(admin).await(10, TimeUnit.SECONDS);
@@ -64,13 +46,11 @@ class AdminVerticleTest {
             assertTrue(port > 0 && port != taken.getLocalPort(), "listening on " + port);
             assertEquals(new HostPort("127.0.0.1", port), admin.boundAddress());
             assertEquals(200, Http.get(port, "/ready").status());
-            List<String> warnings = logged.stream().filter(r -> r.getLevel() == Level.WARNING)
+            List<String> warnings = log.records().stream().filter(r -> r.getLevel() == Level.WARNING)
                     .map(LogRecord::getMessage).toList();
             assertEquals(1, warnings.size(), "one warning: " + warnings);
             assertTrue(warnings.get(0).contains(bind + " is taken")
                     && warnings.get(0).contains("listening on 127.0.0.1:" + port), warnings.get(0));
-        } finally {
-            logger.removeHandler(capture);
         }
     }
 

@@ -35,9 +35,11 @@ class DevModeE2eTest {
                     URI.create("http://127.0.0.1:" + port + "/v1/agent/connect/ca/roots")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode());
-            assertTrue(r.headers().firstValue("X-Consul-Index").isPresent());
+            assertTrue(r.headers().firstValue("X-Consul-Index").isPresent(),
+                    () -> String.valueOf(r.headers().firstValue("X-Consul-Index")));
             JsonObject roots = new JsonObject(r.body());
-            assertTrue(roots.getString("TrustDomain").endsWith(".consul"));
+            assertTrue(roots.getString("TrustDomain").endsWith(".consul"),
+                    () -> String.valueOf(roots.getString("TrustDomain")));
             assertEquals(roots.getString("ActiveRootID"), roots.getJsonArray("Roots").getJsonObject(0).getString("ID"));
         }
     }

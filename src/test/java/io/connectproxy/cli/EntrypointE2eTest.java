@@ -179,7 +179,8 @@ class EntrypointE2eTest extends MeshTestBase {
                 120);
         assertEquals(0, trained.exit(), trained.out() + trained.err());
         assertTrue(Files.size(cache) > 1_000_000, "cache size " + Files.size(cache));
-        assertTrue(Files.isRegularFile(dir.resolve("proxy.aot.jar-stamp")));
+        assertTrue(Files.isRegularFile(dir.resolve("proxy.aot.jar-stamp")),
+                "expected true: Files.isRegularFile(dir.resolve(\"proxy.aot.jar-stamp\"))");
 
         Map<String, String> withCache = new java.util.HashMap<>(env);
         withCache.put("CONNECT_AOT_CACHE", cache.toString());

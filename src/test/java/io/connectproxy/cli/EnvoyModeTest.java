@@ -119,7 +119,7 @@ class EnvoyModeTest {
     void help() {
         Result r = run(List.of("-h"), Map.of());
         assertEquals(0, r.code());
-        assertTrue(r.out().contains("-sidecar-for"));
+        assertTrue(r.out().contains("-sidecar-for"), () -> String.valueOf(r.out()));
     }
 
     @Test

@@ -85,7 +85,7 @@ class ProxyModeTest {
                 "-upstream=db.query:127.0.0.2:5432", "--listen", ":21000", "-service-addr", "127.0.0.1:8080",
                 "-log-json", "-log-level=debug"), Map.of());
         assertEquals(2, c.source().staticConfig().upstreams().size());
-        assertTrue(c.logJson());
+        assertTrue(c.logJson(), () -> String.valueOf(c));
         assertEquals(io.connectproxy.config.LogLevel.DEBUG, c.logLevel());
         assertEquals("needs a value", assertThrows(ConfigException.class,
                 () -> ProxyMode.resolve(List.of("-sidecar-for"), Map.of())).getMessage().substring(14));

@@ -63,7 +63,8 @@ class RegisterE2eTest extends MeshTestBase {
         proxy.awaitLine(l -> l.contains("ready: web"), Duration.ofSeconds(30));
         Await.until(Duration.ofSeconds(10), "the TTL check never passed", () -> checkStatus().equals("passing"));
         // the proxy is a healthy connect endpoint of web now
-        assertTrue(agent("/v1/health/connect/web?passing=1").body().contains("web-proxy-edge"));
+        assertTrue(agent("/v1/health/connect/web?passing=1").body().contains("web-proxy-edge"),
+                () -> String.valueOf(agent("/v1/health/connect/web?passing=1").body()));
 
         DrainE2eTest.sigterm(proxy.process());
         assertEquals(0, proxy.awaitExit(Duration.ofSeconds(20)), proxy.output());

@@ -39,7 +39,7 @@ class AgentRegistrationMapperTest {
         assertEquals(ProxyConfig.DEFAULT_LOCAL_CONNECT_TIMEOUT_MS, c.localConnectTimeoutMs());
         assertEquals(ProxyConfig.DEFAULT_HANDSHAKE_TIMEOUT_MS, c.handshakeTimeoutMs());
         assertEquals("agent:web-sidecar-proxy", c.source());
-        assertEquals(new JsonObject().put("bind_address", "127.0.0.1"), c.proxyConfig());
+        assertEquals(new JsonObject().put("bind_address", "127.0.0.1"), c.opaqueConfig());
         assertEquals(List.of("echo", "pong"), c.upstreams().stream().map(UpstreamConfig::destinationName).toList());
         UpstreamConfig echo = c.upstreams().get(0);
         assertEquals(DestinationType.SERVICE, echo.destinationType());
@@ -75,13 +75,32 @@ class AgentRegistrationMapperTest {
         assertEquals(21500, c.bindPort());
         assertEquals(500, c.localConnectTimeoutMs());
         assertEquals(2000, c.handshakeTimeoutMs());
-        assertEquals("a", c.proxyConfig().getJsonArray("envoy_stats_tags").getString(0));
+        assertEquals("a", c.opaqueConfig().getJsonArray("envoy_stats_tags").getString(0));
         UpstreamConfig echo = c.upstreams().get(0);
         assertEquals("127.0.0.9:1234", echo.listenerKey());
         assertEquals(1500, echo.connectTimeoutMs());
         assertEquals(Balancer.LEAST_CONN, echo.balancer());
         assertEquals("service/team/echo@dc2", echo.destinationKey());
         assertEquals(DestinationType.PREPARED_QUERY, c.upstreams().get(1).destinationType());
+    }
+
+    @Test
+    void theProxyConfigMapIsParsedIntoTheTuningAtLoad() {
+        assertEquals(ProxyTuning.DEFAULT, map(sidecarJson()).tuning(), "no proxy keys: the defaults");
+        JsonObject json = sidecarJson();
+        json.getJsonObject("Proxy").put("Config", new JsonObject().put("shutdown_grace_ms", "250")
+                .put("drain_timeout_ms", 750).put("tls_engine", "jdk").put("admin_bind", ":19333"));
+        ProxyTuning t = map(json).tuning();
+        assertEquals(new ShutdownTiming(java.time.Duration.ofMillis(250), java.time.Duration.ofMillis(750)),
+                t.shutdown());
+        assertEquals("jdk", t.tlsEngine());
+        assertEquals(new HostPort("127.0.0.1", 19333), t.adminBind());
+
+        // a drain timing that cannot be read is refused with the rest of the config, not found at SIGTERM
+        JsonObject bad = sidecarJson();
+        bad.getJsonObject("Proxy").put("Config", new JsonObject().put("drain_timeout_ms", -5));
+        assertEquals("Proxy.Config.drain_timeout_ms: must be at least 0, got -5",
+                assertThrows(ConfigException.class, () -> map(bad)).getMessage());
     }
 
     @Test
@@ -193,7 +212,7 @@ class AgentRegistrationMapperTest {
         assertEquals("127.0.0.1:20128", c.publicListenerKey());
         assertEquals("127.0.0.1:18080", c.localServiceKey());
         assertEquals("managed:web-proxy", c.source());
-        assertEquals("consul.proxy.web", c.proxyConfig().getJsonObject("telemetry").getString("metrics_prefix"));
+        assertEquals("consul.proxy.web", c.opaqueConfig().getJsonObject("telemetry").getString("metrics_prefix"));
         assertEquals(List.of("127.0.0.1:11234"), c.upstreams().stream().map(UpstreamConfig::listenerKey).toList());
     }
 

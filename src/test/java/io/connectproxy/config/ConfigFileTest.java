@@ -16,10 +16,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ConfigFileTest {
 
-    static final String EXAMPLE = """
-            {"service": {"name": "web", "port": 8080,
-               "connect": {"proxy": {"config": {"upstreams": [{"destination_name": "redis", "local_bind_port": 1234}]}}}}}
-            """;
 
     private static ProxyConfig parse(String json) {
         return ConfigFile.parse(json, "/etc/web.json").proxyConfig(null);
@@ -36,7 +32,7 @@ class ConfigFileTest {
 
     @Test
     void tlsEngineIsOpensslOrJdk() {
-        assertEquals("jdk", parse(withProxyConfig("{\"tls_engine\":\"jdk\"}")).proxyConfig().getString("tls_engine"));
+        assertEquals("jdk", parse(withProxyConfig("{\"tls_engine\":\"jdk\"}")).opaqueConfig().getString("tls_engine"));
         assertEquals("service.connect.proxy.config.tls_engine: must be openssl or jdk, got \"boring\"",
                 error(withProxyConfig("{\"tls_engine\":\"boring\"}")));
     }
@@ -55,7 +51,7 @@ class ConfigFileTest {
 
     @Test
     void theIssueExampleParsesWithEveryDefault() {
-        ProxyConfig c = parse(EXAMPLE);
+        ProxyConfig c = parse(WatcherTestSupport.EXAMPLE);
         assertEquals("web", c.serviceName());
         assertEquals("web", c.serviceId());
         assertNull(c.datacenter());
@@ -111,7 +107,7 @@ class ConfigFileTest {
         assertEquals(3000, c.handshakeTimeoutMs());
         assertEquals(60000, c.idleTimeoutMs());
         assertEquals(5000, c.authzRecheckIntervalMs());
-        assertEquals("0.0.0.0:9102", c.proxyConfig().getString("envoy_prometheus_bind_addr"));
+        assertEquals("0.0.0.0:9102", c.opaqueConfig().getString("envoy_prometheus_bind_addr"));
         UpstreamConfig db = c.upstreams().get(0);
         assertEquals(DestinationType.PREPARED_QUERY, db.destinationType());
         assertEquals("ns1", db.destinationNamespace());
@@ -121,7 +117,7 @@ class ConfigFileTest {
         assertEquals(Balancer.LEAST_CONN, db.balancer());
         assertEquals("prepared_query/ns1/db@dc2", db.destinationKey());
         UpstreamConfig cache = c.upstreams().get(1);
-        assertTrue(cache.isUnixSocket());
+        assertTrue(cache.isUnixSocket(), () -> String.valueOf(cache));
         assertEquals("unix:/run/cache.sock", cache.listenerKey());
         assertEquals(1500, cache.connectTimeoutMs());
     }
@@ -138,10 +134,10 @@ class ConfigFileTest {
     @Test
     void opaqueConfigIsKeptAndDefensivelyCopied() {
         ProxyConfig c = parse(withProxyConfig("{\"envoy_extra_static_clusters_json\":\"{}\",\"x\":{\"y\":1}}"));
-        JsonObject copy = c.proxyConfig();
+        JsonObject copy = c.opaqueConfig();
         copy.put("x", "changed");
-        assertEquals(1, c.proxyConfig().getJsonObject("x").getInteger("y"));
-        assertEquals("{}", c.proxyConfig().getString("envoy_extra_static_clusters_json"));
+        assertEquals(1, c.opaqueConfig().getJsonObject("x").getInteger("y"));
+        assertEquals("{}", c.opaqueConfig().getString("envoy_extra_static_clusters_json"));
     }
 
     @Test
@@ -161,7 +157,8 @@ class ConfigFileTest {
         assertEquals("service.port: must be 1-65535, got 0", error("{\"service\":{\"name\":\"web\",\"port\":0}}"));
         assertEquals("service.port: must be a number, got \"8080\"",
                 error("{\"service\":{\"name\":\"web\",\"port\":\"8080\"}}"));
-        assertTrue(error("{\"service\":{\"name\":\"web\"}}").startsWith("service.port: required"));
+        assertTrue(error("{\"service\":{\"name\":\"web\"}}").startsWith("service.port: required"),
+                () -> String.valueOf(error("{\"service\":{\"name\":\"web\"}}")));
         assertEquals("service.connect.proxy.config.bind_port: must be 1-65535, got 65536",
                 error(withProxyConfig("{\"bind_port\":65536}")));
         assertEquals("service.connect.proxy.config.bind_address: must be a string, got 1",
@@ -245,7 +242,7 @@ class ConfigFileTest {
         ProxyConfig c = parse("{\"service\":{\"name\":\"web\",\"port\":8080,\"tags\":[\"a\"],\"meta\":{},"
                 + "\"check\":{\"ttl\":\"10s\"}}}");
         assertEquals(8080, c.localServicePort());
-        assertTrue(c.upstreams().isEmpty());
+        assertTrue(c.upstreams().isEmpty(), () -> String.valueOf(c.upstreams()));
     }
 
     @Test
@@ -286,7 +283,7 @@ class ConfigFileTest {
         assertTrue(assertThrows(ConfigException.class, () -> ConfigFile.load(dir.toString())).getMessage()
                 .startsWith("-conf: cannot read " + dir));
         Path ok = dir.resolve("web.json");
-        Files.writeString(ok, EXAMPLE);
+        Files.writeString(ok, WatcherTestSupport.EXAMPLE);
         assertEquals("web", ConfigFile.load(ok.toString()).proxyConfig(null).serviceName());
     }
 }

@@ -1,7 +1,9 @@
 package io.connectproxy.config;
 
-import io.connectproxy.testsupport.LogCapture;
+import io.connectproxy.testsupport.Await;
 import io.connectproxy.testsupport.Fixtures;
+import io.connectproxy.testsupport.LogCapture;
+import io.connectproxy.testsupport.ScriptedAgent;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
@@ -12,12 +14,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import static io.connectproxy.config.ConfigWatcherVerticleFileTest.waitFor;
 import static io.connectproxy.config.WatcherTestSupport.FAST;
 import static io.connectproxy.config.WatcherTestSupport.await;
 import static io.connectproxy.config.WatcherTestSupport.current;
@@ -32,12 +34,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @ExtendWith(VertxExtension.class)
 class ConfigWatcherVerticleAgentTest {
-    private FakeAgent agent;
+    private static final Duration WAIT = Duration.ofSeconds(5);
+    private ScriptedAgent agent;
     private LogCapture log;
 
     @BeforeEach
     void startAgent(Vertx vertx) throws Exception {
-        agent = await(new FakeAgent(vertx).start());
+        agent = await(ScriptedAgent.start(vertx));
         log = new LogCapture(ConfigWatcherVerticle.class, AgentWaitLog.class, SidecarLocator.class);
     }
 
@@ -56,7 +59,7 @@ class ConfigWatcherVerticleAgentTest {
 
     private LaunchConfig launch(Map<String, String> flags, Map<String, String> env) {
         Map<String, String> all = new java.util.HashMap<>(flags);
-        all.put("http-addr", agent.address());
+        all.put("http-addr", agent.addr());
         return LaunchConfigResolver.resolve(all, List.of(), env);
     }
 
@@ -77,8 +80,9 @@ class ConfigWatcherVerticleAgentTest {
         assertEquals(first, current(vertx));
 
         // the watch now holds a hash-blocking request; a change releases it long before the 20 s wait
-        waitFor(() -> agent.requests.stream().anyMatch(r -> r.contains("/v1/agent/service/web-sidecar-proxy?hash=")
-                && r.contains("wait=20s")));
+        Await.until(WAIT, "a request for the sidecar blocking on its hash for 20s", () -> agent.seen().stream()
+                .anyMatch(r -> r.path().equals("/v1/agent/service/web-sidecar-proxy") && r.params().contains("hash")
+                        && "20s".equals(r.params().get("wait"))));
         JsonObject changed = sidecar();
         changed.getJsonObject("Proxy").getJsonArray("Upstreams").getJsonObject(1).put("LocalBindPort", 1236);
         long before = System.nanoTime();
@@ -91,7 +95,7 @@ class ConfigWatcherVerticleAgentTest {
         JsonObject broken = sidecar();
         broken.getJsonObject("Proxy").getJsonArray("Upstreams").getJsonObject(0).put("LocalBindPort", 70000);
         agent.putService(broken);
-        waitFor(() -> log.contains("Proxy.Upstreams[0].LocalBindPort: must be 1-65535, got 70000"));
+        log.await(WAIT, "Proxy.Upstreams[0].LocalBindPort: must be 1-65535, got 70000");
         assertTrue(log.contains("changed to something invalid, keeping the previous config"), log.messages.toString());
         assertNull(bus.poll(200, TimeUnit.MILLISECONDS));
         assertEquals(second, current(vertx));
@@ -107,7 +111,7 @@ class ConfigWatcherVerticleAgentTest {
         ConfigWatcherVerticle watcher = new ConfigWatcherVerticle(launch(Map.of(), Map.of("CONNECT_SIDECAR_FOR",
                 "web")), FAST);
         await(vertx.deployVerticle(watcher));
-        waitFor(() -> log.contains("no connect-proxy is registered on the agent for service id web"));
+        log.await(WAIT, "no connect-proxy is registered on the agent for service id web");
         assertFalse(watcher.firstConfig().isComplete());
         ReplyException none = currentFailure(vertx);
         assertEquals(ConfigWatcherVerticle.NO_CONFIG_YET, none.failureCode());
@@ -150,8 +154,8 @@ class ConfigWatcherVerticleAgentTest {
         ConfigWatcherVerticle watcher = new ConfigWatcherVerticle(launch(Map.of("proxy-id", "web-sidecar-proxy"),
                 Map.of()), FAST);
         await(vertx.deployVerticle(watcher));
-        waitFor(() -> log.contains("waiting for Consul agent at http://" + agent.address()));
-        waitFor(() -> agent.requests.size() >= 3);
+        log.await(WAIT, "waiting for Consul agent at http://" + agent.addr());
+        Await.until(WAIT, "three requests to the agent that is down", () -> agent.seen().size() >= 3);
         assertFalse(watcher.firstConfig().isComplete());
         assertEquals(1, log.messages.stream().filter(m -> m.contains("waiting for Consul agent")).count(),
                 "logged once, then at a low rate: " + log.messages);
@@ -159,7 +163,7 @@ class ConfigWatcherVerticleAgentTest {
 
         agent.down(false);
         assertEquals(21000, await(watcher.firstConfig()).bindPort());
-        waitFor(() -> log.contains("Consul agent at http://" + agent.address() + " answered the proxy registration"));
+        log.await(WAIT, "Consul agent at http://" + agent.addr() + " answered the proxy registration");
     }
 
     @Test
@@ -168,7 +172,7 @@ class ConfigWatcherVerticleAgentTest {
         ConfigWatcherVerticle watcher = new ConfigWatcherVerticle(launch(Map.of("proxy-id", "web-sidecar-proxy"),
                 Map.of()), FAST);
         await(vertx.deployVerticle(watcher));
-        waitFor(() -> log.contains("waiting for the proxy registration web-sidecar-proxy to be registered"));
+        log.await(WAIT, "waiting for the proxy registration web-sidecar-proxy to be registered");
         agent.putService(sidecar());
         assertEquals("agent:web-sidecar-proxy", await(watcher.firstConfig()).source());
     }
@@ -187,7 +191,8 @@ class ConfigWatcherVerticleAgentTest {
         ProxyConfig first = next(bus);
         assertEquals("managed:web-proxy", first.source());
         assertEquals("127.0.0.1:20128", first.publicListenerKey());
-        assertTrue(agent.requests.stream().allMatch(r -> r.endsWith("token=managed-token")), agent.requests.toString());
+        assertEquals(List.of(), agent.seen().stream().filter(r -> !"managed-token".equals(r.token())).toList(),
+                "requests without the managed proxy's token");
 
         managed.getJsonObject("Config").put("bind_port", 20129);
         agent.putManaged("web-proxy", managed);

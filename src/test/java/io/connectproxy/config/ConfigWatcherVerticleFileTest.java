@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -29,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @ExtendWith(VertxExtension.class)
 class ConfigWatcherVerticleFileTest {
+    private static final Duration WAIT = Duration.ofSeconds(5);
     @TempDir
     Path dir;
 
@@ -68,13 +70,12 @@ class ConfigWatcherVerticleFileTest {
             assertEquals("file:" + file, changed.source());
 
             write(file, config(21002, 70000));
-            waitFor(() -> log.contains("service.connect.proxy.config.upstreams[0].local_bind_port: must be 1-65535, "
-                    + "got 70000"));
+            log.await(WAIT, "service.connect.proxy.config.upstreams[0].local_bind_port: must be 1-65535, got 70000");
             assertTrue(log.contains("has an invalid change, keeping the previous config"), log.messages.toString());
             write(file, "{\"service\": {");
-            waitFor(() -> log.contains("is not a JSON object"));
+            log.await(WAIT, "is not a JSON object");
             Files.delete(file);
-            waitFor(() -> log.contains("is missing or unreadable; keeping the previous config"));
+            log.await(WAIT, "is missing or unreadable; keeping the previous config");
             assertNull(bus.poll(300, TimeUnit.MILLISECONDS), "nothing is published for a broken file");
             assertEquals(changed, current(vertx));
 
@@ -97,15 +98,5 @@ class ConfigWatcherVerticleFileTest {
         assertEquals("flags", next(bus).source());
         assertEquals("web", await(watcher.firstConfig()).serviceName());
         assertEquals(1234, current(vertx).upstreams().get(0).localBindPort());
-    }
-
-    static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 5 s");
-            }
-            Thread.sleep(20);
-        }
     }
 }

@@ -61,7 +61,7 @@ class LaunchConfigResolverTest {
 
     @Test
     void fileSourceCarriesTheParsedConfigAndPath() throws IOException {
-        String path = file(ConfigFileTest.EXAMPLE);
+        String path = file(WatcherTestSupport.EXAMPLE);
         LaunchConfig c = resolve(Map.of("conf", path, "datacenter", "dc7"), Map.of());
         assertEquals(LaunchConfig.Kind.FILE, c.source().kind());
         assertEquals("web", c.source().staticConfig().serviceName());
@@ -104,7 +104,7 @@ class LaunchConfigResolverTest {
         assertEquals("127.0.0.1:19200", fileWins.adminBind().toString());
         assertTrue(fileWins.adminBindChosen(), "admin.bind in the file is a choice");
         assertEquals(LogLevel.WARN, fileWins.logLevel());
-        assertTrue(fileWins.logJson());
+        assertTrue(fileWins.logJson(), () -> String.valueOf(fileWins));
 
         Map<String, String> flags = new HashMap<>(Map.of("conf", path, "sidecar-for", "from-flag",
                 "http-addr", "flag:8500", "admin-bind", "off", "log-level", "ERROR", "log-json", "false"));
@@ -122,7 +122,7 @@ class LaunchConfigResolverTest {
         assertEquals("env:8500", envOnly.agent().httpAddr());
 
         // a -proxy-id flag beats a file's service block: flag > file for the source too
-        String serviceFile = file(ConfigFileTest.EXAMPLE);
+        String serviceFile = file(WatcherTestSupport.EXAMPLE);
         assertEquals(LaunchConfig.Kind.PROXY_ID, resolve(Map.of("conf", serviceFile, "proxy-id", "p"), env)
                 .source().kind());
         assertEquals(LaunchConfig.Kind.FILE, resolve(Map.of("conf", serviceFile), env).source().kind());
@@ -162,7 +162,7 @@ class LaunchConfigResolverTest {
         assertEquals("web-proxy", managed.source().id());
         assertEquals("secret-token", managed.source().token());
         assertFalse(managed.toString().contains("secret-token"), managed.toString());
-        assertTrue(managed.toString().contains("<redacted>"));
+        assertTrue(managed.toString().contains("<redacted>"), () -> String.valueOf(managed.toString()));
 
         LaunchConfig plain = resolve(Map.of(), Map.of("CONNECT_PROXY_ID", "web-sidecar-proxy"));
         assertEquals(LaunchConfig.Kind.PROXY_ID, plain.source().kind());

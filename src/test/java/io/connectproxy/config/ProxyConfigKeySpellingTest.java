@@ -51,7 +51,7 @@ class ProxyConfigKeySpellingTest {
                     log.messages, "one warning per parse for the one near-miss key");
             assertEquals(ProxyConfig.DEFAULT_HANDSHAKE_TIMEOUT_MS, config.handshakeTimeoutMs(),
                     "the misspelt key does not set the timeout");
-            assertEquals(5, config.proxyConfig().getInteger("handshake_timout_ms"), "but it is kept");
+            assertEquals(5, config.opaqueConfig().getInteger("handshake_timout_ms"), "but it is kept");
         }
     }
 }

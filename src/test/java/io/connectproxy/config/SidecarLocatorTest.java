@@ -5,6 +5,7 @@ import io.connectproxy.consul.Backoff;
 import io.connectproxy.testsupport.Await;
 import io.connectproxy.testsupport.Fixtures;
 import io.connectproxy.testsupport.LogCapture;
+import io.connectproxy.testsupport.ScriptedAgent;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -37,19 +38,19 @@ class SidecarLocatorTest {
     @Test
     @Timeout(value = 20, unit = TimeUnit.SECONDS)
     void saysWhatItWaitsForAtEveryIntervalUntilTheSidecarIsRegistered(Vertx vertx) throws Exception {
-        FakeAgent agent = await(new FakeAgent(vertx).start());
+        ScriptedAgent agent = await(ScriptedAgent.start(vertx));
         Context context = vertx.getOrCreateContext();
-        AgentClient client = AgentClient.create(vertx, io.connectproxy.consul.AgentSettings.local(agent.address()));
+        AgentClient client = AgentClient.create(vertx, io.connectproxy.consul.AgentSettings.local(agent.addr()));
         try (LogCapture log = new LogCapture(SidecarLocator.class)) {
             SidecarLocator locator = new SidecarLocator(vertx, client, "web",
                     new Backoff(Duration.ofMillis(50), Duration.ofMillis(100)),
-                    new AgentWaitLog(agent.address(), "services list", 60_000), 300);
+                    new AgentWaitLog(agent.addr(), "services list", 60_000), 300);
             Promise<Future<String>> started = Promise.promise();
             context.runOnContext(v -> started.complete(locator.locate()));
             Future<String> found = await(started.future());
 
             String expected = "INFO waiting for a connect-proxy registered for service id web "
-                    + "(Proxy.DestinationServiceID) on the Consul agent at http://" + agent.address()
+                    + "(Proxy.DestinationServiceID) on the Consul agent at http://" + agent.addr()
                     + ": none is registered yet [";
             Await.until(Duration.ofSeconds(10), "two waiting lines", () -> count(log.messages, expected) >= 2);
 

@@ -13,11 +13,17 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** Helpers for watcher tests, which drive the steps from the test thread (never an event loop). */
+/** Helpers for the config tests (watchers drive their steps from the test thread, never an event loop). */
 final class WatcherTestSupport {
     /** Fast retries and scans; a long blocking wait so a held request is distinguishable from a re-poll. */
     static final ConfigWatcherVerticle.Timing FAST = new ConfigWatcherVerticle.Timing(Duration.ofSeconds(20),
             new Backoff(Duration.ofMillis(50), Duration.ofMillis(200)), 100, Duration.ofSeconds(60));
+
+    /** A minimal -conf service file: web on 8080 with one upstream to redis on 1234. */
+    static final String EXAMPLE = """
+            {"service": {"name": "web", "port": 8080,
+               "connect": {"proxy": {"config": {"upstreams": [{"destination_name": "redis", "local_bind_port": 1234}]}}}}}
+            """;
 
     private WatcherTestSupport() {
     }

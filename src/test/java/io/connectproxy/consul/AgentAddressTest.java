@@ -17,10 +17,10 @@ class AgentAddressTest {
         assertEquals(8500, plain.port());
 
         AgentAddress ssl = AgentAddress.parse("consul.local:8501", true, "CONSUL_HTTP_ADDR");
-        assertTrue(ssl.https());
+        assertTrue(ssl.https(), () -> String.valueOf(ssl));
 
         AgentAddress https = AgentAddress.parse("https://consul.example:9999", false, "x");
-        assertTrue(https.https());
+        assertTrue(https.https(), () -> String.valueOf(https));
         assertEquals(9999, https.port());
 
         AgentAddress http = AgentAddress.parse("http://[::1]:8500", true, "x");
@@ -32,15 +32,18 @@ class AgentAddressTest {
         assertEquals(8501, defaultPort.port());
 
         AgentAddress unix = AgentAddress.parse("unix:///var/run/consul.sock", false, "x");
-        assertTrue(unix.isUnixSocket());
+        assertTrue(unix.isUnixSocket(), () -> String.valueOf(unix));
         assertEquals("/var/run/consul.sock", unix.unixSocketPath());
     }
 
     @Test
     void badAddressesNameTheSource() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        AgentAddress.Invalid e = assertThrows(AgentAddress.Invalid.class,
                 () -> AgentAddress.parse("ftp://x:1", false, "-http-addr"));
         assertTrue(e.getMessage().startsWith("-http-addr: unsupported scheme in ftp://x:1"), e.getMessage());
+        assertEquals("-http-addr", e.source(), e.getMessage());
+        assertEquals("unsupported scheme in ftp://x:1 (use host:port, http://, https:// or unix://)", e.problem(),
+                "the problem alone, for callers that name the field themselves");
         assertThrows(IllegalArgumentException.class, () -> AgentAddress.parse("unix://relative", false, "x"));
         assertThrows(IllegalArgumentException.class, () -> AgentAddress.parse("", false, "x"));
         assertThrows(IllegalArgumentException.class, () -> AgentAddress.parse("host:notaport", false, "x"));

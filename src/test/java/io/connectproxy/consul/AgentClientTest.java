@@ -55,7 +55,7 @@ class AgentClientTest {
         AgentClient client = AgentClient.create(vertx, AgentSettings.local(agent.addr()));
         client.agentService("nope", QueryOptions.NONE).onComplete(ctx.failing(e -> ctx.verify(() -> {
             AgentException ae = (AgentException) e;
-            assertTrue(ae.isNotFound());
+            assertTrue(ae.isNotFound(), () -> String.valueOf(ae));
             assertEquals("unknown service ID: nope", ae.body());
             ctx.completeNow();
         })));

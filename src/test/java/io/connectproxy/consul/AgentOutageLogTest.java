@@ -31,7 +31,7 @@ class AgentOutageLogTest {
                 outages.failed(REFUSED);
                 advanceSeconds(1);
             }
-            assertTrue(outages.down());
+            assertTrue(outages.down(), () -> String.valueOf(outages));
             outages.answered();
             outages.answered();
             assertFalse(outages.down());

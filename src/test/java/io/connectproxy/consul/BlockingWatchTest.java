@@ -57,7 +57,8 @@ class BlockingWatchTest {
                 ctx.verify(() -> {
                     assertEquals(List.of("a.consul", "b.consul"), seen);
                     // the second poll carried the first index, proving it blocked rather than re-read
-                    assertTrue(agent.seen().stream().anyMatch(s -> "5".equals(s.params().get("index"))));
+                    assertTrue(agent.seen().stream().anyMatch(s -> "5".equals(s.params().get("index"))),
+                            () -> String.valueOf(agent.seen()));
                     // several polls timed out with the same index before the change and notified nothing
                     long timedOut = agent.seen().stream().filter(s -> "5".equals(s.params().get("index"))).count();
                     assertTrue(timedOut >= 2, "re-blocked " + timedOut + " times");
@@ -165,7 +166,8 @@ class BlockingWatchTest {
                     if (ports.size() == 2) {
                         ctx.verify(() -> {
                             assertEquals(List.of(21000, 21001), ports);
-                            assertTrue(agent.seen().stream().anyMatch(x -> "h1".equals(x.params().get("hash"))));
+                            assertTrue(agent.seen().stream().anyMatch(x -> "h1".equals(x.params().get("hash"))),
+                                    () -> String.valueOf(agent.seen()));
                             ctx.completeNow();
                         });
                     }

@@ -42,7 +42,7 @@ class WireFixturesTest {
     @Test
     void sidecarRegistration() {
         AgentService s = AgentService.fromJson(Fixtures.json("agent-service-web-sidecar.json"));
-        assertTrue(s.isConnectProxy());
+        assertTrue(s.isConnectProxy(), () -> String.valueOf(s));
         assertEquals("web-sidecar-proxy", s.id());
         assertEquals(21000, s.port());
         assertEquals("127.0.0.1", s.address());
@@ -66,7 +66,7 @@ class WireFixturesTest {
         List<AgentService> sidecars = all.sidecarsOf("web");
         assertEquals(1, sidecars.size());
         assertEquals("web-sidecar-proxy", sidecars.get(0).id());
-        assertTrue(all.sidecarsOf("nope").isEmpty());
+        assertTrue(all.sidecarsOf("nope").isEmpty(), () -> String.valueOf(all.sidecarsOf("nope")));
         assertNull(all.byId().get("web").proxy());
     }
 
@@ -75,31 +75,34 @@ class WireFixturesTest {
         CaRoots roots = CaRoots.fromJson(Fixtures.json("ca-roots.json"));
         assertEquals("7258079e-aed1-f8df-a8b6-821f9a25b5e6.consul", roots.trustDomain());
         assertEquals(1, roots.roots().size());
-        assertTrue(roots.roots().get(0).active());
+        assertTrue(roots.roots().get(0).active(), () -> String.valueOf(roots.roots().get(0)));
         assertEquals(roots.activeRootId(), roots.roots().get(0).id());
-        assertTrue(roots.roots().get(0).rootCertPem().startsWith("-----BEGIN CERTIFICATE-----"));
+        assertTrue(roots.roots().get(0).rootCertPem().startsWith("-----BEGIN CERTIFICATE-----"),
+                () -> String.valueOf(roots.roots().get(0).rootCertPem()));
 
         LeafCert leaf = LeafCert.fromJson(Fixtures.json("ca-leaf-web.json"));
         assertEquals("09", leaf.serialNumber());
         assertEquals("web", leaf.service());
-        assertTrue(leaf.serviceUri().endsWith("/ns/default/dc/dc1/svc/web"));
-        assertTrue(leaf.privateKeyPem().contains("EC PRIVATE KEY"));
+        assertTrue(leaf.serviceUri().endsWith("/ns/default/dc/dc1/svc/web"), () -> String.valueOf(leaf.serviceUri()));
+        assertTrue(leaf.privateKeyPem().contains("EC PRIVATE KEY"), () -> String.valueOf(leaf.privateKeyPem()));
         assertFalse(leaf.toString().contains("PRIVATE KEY"), "toString must not show the key");
         assertEquals(23, leaf.modifyIndex());
     }
 
     @Test
     void authorizeAnswers() {
-        assertTrue(AuthorizeResult.fromJson(Fixtures.json("authorize-allow.json")).authorized());
+        assertTrue(AuthorizeResult.fromJson(Fixtures.json("authorize-allow.json")).authorized(),
+                () -> String.valueOf(AuthorizeResult.fromJson(Fixtures.json("authorize-allow.json"))));
         AuthorizeResult deny = AuthorizeResult.fromJson(Fixtures.json("authorize-deny.json"));
         assertFalse(deny.authorized());
-        assertTrue(deny.reason().startsWith("Matched L4 intention: default/web => default/pong"));
+        assertTrue(deny.reason().startsWith("Matched L4 intention: default/web => default/pong"),
+                () -> String.valueOf(deny.reason()));
     }
 
     @Test
     void intentionsMatch() {
         IntentionMatch none = IntentionMatch.fromJson(Fixtures.json("intentions-match.json"));
-        assertTrue(none.byName().values().stream().allMatch(List::isEmpty));
+        assertTrue(none.byName().values().stream().allMatch(List::isEmpty), () -> String.valueOf(none.byName()));
         IntentionMatch deny = IntentionMatch.fromJson(Fixtures.json("intentions-match-deny.json"));
         assertEquals(1, deny.forName("pong").size());
         assertEquals("deny", deny.forName("pong").get(0).action());
@@ -116,7 +119,7 @@ class WireFixturesTest {
         assertEquals("pong", e.expectedServiceName());
         assertEquals("127.0.0.1", e.dialAddress());
         assertEquals(21002, e.service().port());
-        assertTrue(e.allChecksPassing());
+        assertTrue(e.allChecksPassing(), () -> String.valueOf(e));
     }
 
     @Test

@@ -104,7 +104,8 @@ class CaTest {
         byte[] aki = leaf.getExtensionValue("2.5.29.35");
         byte[] akiTail = java.util.Arrays.copyOfRange(aki, aki.length - 32, aki.length);
         assertArrayEquals(rootSki, akiTail);
-        assertTrue(leafJson.getString("PrivateKeyPEM").startsWith("-----BEGIN EC PRIVATE KEY-----\n"));
+        assertTrue(leafJson.getString("PrivateKeyPEM").startsWith("-----BEGIN EC PRIVATE KEY-----\n"),
+                () -> String.valueOf(leafJson.getString("PrivateKeyPEM")));
         // same leaf until it is renewed
         assertEquals(leafJson.getString("SerialNumber"),
             http.get("/v1/agent/connect/ca/leaf/web").json().getString("SerialNumber"));
@@ -157,10 +158,12 @@ class CaTest {
             .get(10, TimeUnit.SECONDS);
         long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         assertNotEquals(serial, renewed.json().getString("SerialNumber"));
-        assertTrue(renewed.index() > first.index());
+        assertTrue(renewed.index() > first.index(),
+                () -> "renewed.index() = " + renewed.index() + ", " + "first.index() = " + first.index());
         assertEquals(renewed.index(), renewed.json().getLong("ModifyIndex"));
         assertTrue(elapsedMs < 2000, "renewed after " + elapsedMs + " ms, past 90% of a 2 s lifetime");
-        assertTrue(Instant.parse(renewed.json().getString("ValidBefore")).isAfter(Instant.now()));
+        assertTrue(Instant.parse(renewed.json().getString("ValidBefore")).isAfter(Instant.now()),
+                () -> String.valueOf(Instant.parse(renewed.json().getString("ValidBefore"))));
     }
 
     @Test
@@ -185,7 +188,7 @@ class CaTest {
         assertNotEquals(before.getString("ActiveRootID"), after.getString("ActiveRootID"));
         JsonObject active = roots.getJsonObject(0);
         JsonObject retired = roots.getJsonObject(1);
-        assertTrue(active.getBoolean("Active"));
+        assertTrue(active.getBoolean("Active"), () -> String.valueOf(active));
         assertFalse(retired.getBoolean("Active"));
         assertEquals(before.getString("ActiveRootID"), retired.getString("ID"));
         X509Certificate newRoot = certificates(active.getString("RootCert")).get(0);

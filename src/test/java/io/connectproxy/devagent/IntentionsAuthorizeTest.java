@@ -57,7 +57,7 @@ class IntentionsAuthorizeTest extends DevAgentTestBase {
             authorize("web", "pong").getString("Reason"));
         http.putOk("/v1/connect/intentions/exact?source=web&destination=pong", new JsonObject().put("Action", "allow"));
         JsonObject allowed = authorize("web", "pong");
-        assertTrue(allowed.getBoolean("Authorized"));
+        assertTrue(allowed.getBoolean("Authorized"), () -> String.valueOf(allowed));
         assertEquals("Matched L4 intention: default/web => default/pong (Precedence: 9, Action: ALLOW)",
             allowed.getString("Reason"));
         assertEquals("allow", http.get("/v1/connect/intentions/exact?source=web&destination=pong").json()
@@ -108,7 +108,8 @@ class IntentionsAuthorizeTest extends DevAgentTestBase {
         http.post("/v1/connect/intentions", new JsonObject()
             .put("SourceName", "web").put("DestinationName", "pong").put("Action", "deny"));
         AgentHttp.Answer answer = parked.get(5, TimeUnit.SECONDS);
-        assertTrue(answer.index() > first.index());
+        assertTrue(answer.index() > first.index(),
+                () -> "answer.index() = " + answer.index() + ", " + "first.index() = " + first.index());
         assertEquals(1, answer.json().getJsonArray("pong").size());
     }
 

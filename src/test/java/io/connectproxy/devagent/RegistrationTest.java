@@ -111,7 +111,8 @@ class RegistrationTest extends DevAgentTestBase {
         assertEquals(1, nativeEntries.size());
         assertEquals(new JsonObject().put("Native", true),
             nativeEntries.getJsonObject(0).getJsonObject("Service").getJsonObject("Connect"));
-        assertTrue(http.get("/v1/agent/service/native").json().getJsonObject("Connect").getBoolean("Native"));
+        assertTrue(http.get("/v1/agent/service/native").json().getJsonObject("Connect").getBoolean("Native"),
+                () -> String.valueOf(http.get("/v1/agent/service/native").json().getJsonObject("Connect")));
         JsonArray dbEntries = http.get("/v1/catalog/connect/db").jsonArray();
         assertEquals(1, dbEntries.size());
         assertEquals(20000, dbEntries.getJsonObject(0).getInteger("ServicePort"));
@@ -131,7 +132,7 @@ class RegistrationTest extends DevAgentTestBase {
         assertEquals("Request decode failed: Port: expected a number", badType.body());
         AgentHttp.Answer notJson = http.put("/v1/agent/service/register", "{nope");
         assertEquals(400, notJson.status());
-        assertTrue(notJson.body().startsWith("Request decode failed"));
+        assertTrue(notJson.body().startsWith("Request decode failed"), () -> String.valueOf(notJson.body()));
 
         AgentHttp.Answer wrongMethod = http.get("/v1/agent/service/register");
         assertEquals(405, wrongMethod.status());

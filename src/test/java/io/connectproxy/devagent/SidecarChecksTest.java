@@ -1,5 +1,6 @@
 package io.connectproxy.devagent;
 
+import io.connectproxy.config.ConfigException;
 import io.connectproxy.testsupport.Fixtures;
 import io.connectproxy.testsupport.TestMesh;
 import io.vertx.core.Vertx;
@@ -145,9 +146,10 @@ class SidecarChecksTest {
         assertEquals(Duration.ofSeconds(10), DevAgentOptions.defaults().sidecarCheckInterval());
         assertEquals(Duration.ofMillis(500), DevAgentOptions.fromJson(new JsonObject()
             .put("sidecar_check_interval", "500ms")).sidecarCheckInterval());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        ConfigException e = assertThrows(ConfigException.class,
             () -> DevAgentOptions.fromJson(new JsonObject().put("sidecar_check_interval", "0s")));
-        assertTrue(e.getMessage().startsWith("sidecar_check_interval:"), e.getMessage());
+        assertEquals("sidecar_check_interval", e.field(), e.getMessage());
+        assertEquals("must be positive, got \"0s\"", e.problem(), e.getMessage());
     }
 
     @Test

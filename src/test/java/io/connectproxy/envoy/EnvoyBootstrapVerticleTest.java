@@ -1,5 +1,6 @@
 package io.connectproxy.envoy;
 
+import io.connectproxy.testsupport.ScriptedAgent;
 import io.connectproxy.testsupport.TestCertificate;
 
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
@@ -43,13 +44,14 @@ class EnvoyBootstrapVerticleTest {
 
     @TempDir
     Path tmp;
-    private FakeAgent agent;
+    private ScriptedAgent agent;
 
     @BeforeEach
     void startAgent(Vertx vertx, VertxTestContext ctx) {
-        agent = new FakeAgent().withService(FakeAgent.sidecar("test-proxy", "test-proxy", new JsonObject()))
-                .withGrpcPort(8502);
-        agent.start(vertx).onComplete(ctx.succeedingThenComplete());
+        Harness.agent(vertx, null, Harness.sidecar("test-proxy", "test-proxy", new JsonObject())).onSuccess(a -> {
+            agent = a;
+            Harness.grpcPort(a, 8502);
+        }).onComplete(ctx.succeedingThenComplete());
     }
 
     private void expect(Vertx vertx, VertxTestContext ctx, List<String> args, Map<String, String> env,
@@ -82,7 +84,8 @@ class EnvoyBootstrapVerticleTest {
     void tokenFromFlag(Vertx vertx, VertxTestContext ctx) {
         expect(vertx, ctx, Harness.args(agent, "-proxy-id", "test-proxy", "-token", TOKEN), Map.of(), doc -> {
             assertEquals(withToken(Harness.expected("defaults"), TOKEN), doc);
-            assertTrue(agent.tokens.stream().allMatch(TOKEN::equals), "agent calls carry the token");
+            assertEquals(List.of(), agent.seen().stream().filter(r -> !TOKEN.equals(r.token())).toList(),
+                    "agent calls without the token");
         });
     }
 
@@ -119,7 +122,8 @@ class EnvoyBootstrapVerticleTest {
         expect(vertx, ctx, Harness.args(agent, "-proxy-id", "test-proxy", "-grpc-addr", "localhost:9999"), Map.of(),
                 doc -> {
                     assertEquals(withAgentAddress(Harness.expected("defaults"), socket("127.0.0.1", 9999)), doc);
-                    assertFalse(agent.requests.contains("GET /v1/agent/self"), "no lookup when -grpc-addr is given");
+                    assertFalse(agent.requests().contains("GET /v1/agent/self"),
+                            "no lookup when -grpc-addr is given: " + agent.requests());
                 });
     }
 
@@ -140,16 +144,16 @@ class EnvoyBootstrapVerticleTest {
 
     @Test
     void grpcPortFromAgentSelf(Vertx vertx, VertxTestContext ctx) {
-        agent.withGrpcPort(8603);
+        Harness.grpcPort(agent, 8603);
         expect(vertx, ctx, Harness.args(agent, "-proxy-id", "test-proxy"), Map.of(), doc -> {
             assertEquals(withAgentAddress(Harness.expected("defaults"), socket("127.0.0.1", 8603)), doc);
-            assertTrue(agent.requests.contains("GET /v1/agent/self"));
+            assertTrue(agent.requests().contains("GET /v1/agent/self"), agent.requests().toString());
         });
     }
 
     @Test
     void grpcDisabledOnAgentFallsBackTo8502(Vertx vertx, VertxTestContext ctx) {
-        agent.withGrpcPort(-1);
+        Harness.grpcPort(agent, -1);
         expect(vertx, ctx, Harness.args(agent, "-proxy-id", "test-proxy"), Map.of(),
                 doc -> assertEquals(Harness.expected("defaults"), doc));
     }
@@ -170,7 +174,7 @@ class EnvoyBootstrapVerticleTest {
 
     @Test
     void prometheusWithBackendPortAndScrapePath(Vertx vertx, VertxTestContext ctx) {
-        agent.withService(FakeAgent.sidecar("test-proxy", "test-proxy",
+        agent.putService(Harness.sidecar("test-proxy", "test-proxy",
                 new JsonObject().put("envoy_prometheus_bind_addr", "0.0.0.0:9000")));
         expect(vertx, ctx, Harness.args(agent, "-proxy-id", "test-proxy", "-prometheus-backend-port", "20100",
                 "-prometheus-scrape-path", "/scrape-path"), Map.of(),
@@ -179,7 +183,7 @@ class EnvoyBootstrapVerticleTest {
 
     @Test
     void sidecarForFindsTheOneSidecar(Vertx vertx, VertxTestContext ctx) {
-        agent.withService(FakeAgent.sidecar("web-sidecar-proxy", "web", new JsonObject()));
+        agent.putService(Harness.sidecar("web-sidecar-proxy", "web", new JsonObject()));
         expect(vertx, ctx, Harness.args(agent, "-sidecar-for", "web"), Map.of(), doc -> {
             assertEquals("web-sidecar-proxy", doc.getJsonObject("node").getString("id"));
             assertEquals("web", doc.getJsonObject("node").getString("cluster"));
@@ -188,7 +192,7 @@ class EnvoyBootstrapVerticleTest {
 
     @Test
     void sidecarForFromEnv(Vertx vertx, VertxTestContext ctx) {
-        agent.withService(FakeAgent.sidecar("web-sidecar-proxy", "web", new JsonObject()));
+        agent.putService(Harness.sidecar("web-sidecar-proxy", "web", new JsonObject()));
         expect(vertx, ctx, Harness.args(agent), Harness.env("CONNECT_SIDECAR_FOR", "web"),
                 doc -> assertEquals("web-sidecar-proxy", doc.getJsonObject("node").getString("id")));
     }
@@ -200,8 +204,8 @@ class EnvoyBootstrapVerticleTest {
 
     @Test
     void sidecarForWithTwoSidecarsNamesTheCount(Vertx vertx, VertxTestContext ctx) {
-        agent.withService(FakeAgent.sidecar("web-a", "web", new JsonObject()))
-                .withService(FakeAgent.sidecar("web-b", "web", new JsonObject()));
+        agent.putService(Harness.sidecar("web-a", "web", new JsonObject()));
+        agent.putService(Harness.sidecar("web-b", "web", new JsonObject()));
         expectError(vertx, ctx, Harness.args(agent, "-sidecar-for", "web"), Map.of(), "found 2", "web-a, web-b",
                 "-proxy-id");
     }
@@ -224,12 +228,12 @@ class EnvoyBootstrapVerticleTest {
 
     @Test
     void noCentralConfigSkipsTheRegistration(Vertx vertx, VertxTestContext ctx) {
-        agent.withService(FakeAgent.sidecar("test-proxy", "web",
+        agent.putService(Harness.sidecar("test-proxy", "web",
                 new JsonObject().put("envoy_prometheus_bind_addr", "0.0.0.0:9000")));
         expect(vertx, ctx, Harness.args(agent, "-proxy-id", "test-proxy", "-no-central-config"), Map.of(), doc -> {
             assertFalse(doc.getJsonObject("static_resources").containsKey("listeners"));
             assertEquals("test-proxy", doc.getJsonObject("node").getString("cluster"));
-            assertFalse(agent.requests.contains("GET /v1/agent/service/test-proxy"));
+            assertFalse(agent.requests().contains("GET /v1/agent/service/test-proxy"), agent.requests().toString());
         });
     }
 
@@ -237,10 +241,12 @@ class EnvoyBootstrapVerticleTest {
 
     private Future<TestCertificate> httpsAgent(Vertx vertx) {
         TestCertificate cert = TestCertificate.create(tmp);
-        FakeAgent tlsAgent = new FakeAgent().withService(FakeAgent.sidecar("test-proxy", "test-proxy",
-                new JsonObject())).withGrpcPort(8502);
-        agent = tlsAgent;
-        return tlsAgent.start(vertx, cert.keyCertOptions()).map(a -> cert);
+        return Harness.agent(vertx, cert.keyCertOptions(), Harness.sidecar("test-proxy", "test-proxy",
+                new JsonObject())).map(a -> {
+                    agent = a;
+                    Harness.grpcPort(a, 8502);
+                    return cert;
+                });
     }
 
     private static void assertTlsWithCa(JsonObject doc, String pem) {
@@ -314,7 +320,7 @@ class EnvoyBootstrapVerticleTest {
 
     @Test
     void ingressGatewayWithoutAddress(Vertx vertx, VertxTestContext ctx) {
-        agent.withService(ingress("ingress-gateway-1"));
+        agent.putService(ingress("ingress-gateway-1"));
         expect(vertx, ctx, Harness.args(agent, "-proxy-id", "ingress-gateway-1", "-gateway", "ingress"), Map.of(),
                 doc -> {
                     assertEquals(socket("127.0.0.1", 8443), readyListener(doc));
@@ -328,7 +334,7 @@ class EnvoyBootstrapVerticleTest {
 
     @Test
     void ingressGatewayWithAddress(Vertx vertx, VertxTestContext ctx) {
-        agent.withService(ingress("ingress-gateway"));
+        agent.putService(ingress("ingress-gateway"));
         expect(vertx, ctx, Harness.args(agent, "-gateway", "ingress", "-address", "1.2.3.4:7777"), Map.of(),
                 doc -> {
                     assertEquals(socket("1.2.3.4", 7777), readyListener(doc));
@@ -340,8 +346,8 @@ class EnvoyBootstrapVerticleTest {
     void ingressGatewayRegisters(Vertx vertx, VertxTestContext ctx) {
         expect(vertx, ctx, Harness.args(agent, "-gateway", "ingress", "-register", "-service", "my-ingress",
                 "-address", "127.0.0.1:8444"), Map.of(), doc -> {
-            assertEquals(1, agent.registrations.size());
-            JsonObject reg = agent.registrations.get(0);
+            assertEquals(1, agent.registrations().size());
+            JsonObject reg = agent.registrations().get(0);
             assertEquals("ingress-gateway", reg.getString("Kind"));
             assertEquals("my-ingress", reg.getString("ID"));
             assertEquals(8444, reg.getInteger("Port"));
@@ -358,8 +364,8 @@ class EnvoyBootstrapVerticleTest {
         expect(vertx, ctx, Harness.args(agent, "-gateway", "mesh", "-register", "-expose-servers",
                 "-address", "203.0.113.7:443", "-bind-address", "lan=127.0.0.1:8443",
                 "-bind-address", "wan=127.0.0.2:9443"), Map.of(), doc -> {
-            assertEquals(1, agent.registrations.size(), agent.registrations::toString);
-            JsonObject reg = agent.registrations.get(0);
+            assertEquals(1, agent.registrations().size(), agent.registrations()::toString);
+            JsonObject reg = agent.registrations().get(0);
             assertEquals("mesh-gateway", reg.getString("Kind"), reg::encode);
             assertEquals(new JsonObject().put("consul-wan-federation", "1"), reg.getJsonObject("Meta"), reg::encode);
             assertEquals(new JsonObject().put("envoy_gateway_no_default_bind", true)
@@ -373,7 +379,7 @@ class EnvoyBootstrapVerticleTest {
     @Test
     void meshGatewayWithoutExposeServersHasNoMeta(Vertx vertx, VertxTestContext ctx) {
         expect(vertx, ctx, Harness.args(agent, "-gateway", "mesh", "-register"), Map.of(), doc -> {
-            JsonObject reg = agent.registrations.get(0);
+            JsonObject reg = agent.registrations().get(0);
             assertEquals(null, reg.getValue("Meta"), reg::encode);
         });
     }
@@ -422,7 +428,7 @@ class EnvoyBootstrapVerticleTest {
 
     @Test
     void badProxyConfigNamesTheKey(Vertx vertx, VertxTestContext ctx) {
-        agent.withService(FakeAgent.sidecar("test-proxy", "test-proxy",
+        agent.putService(Harness.sidecar("test-proxy", "test-proxy",
                 new JsonObject().put("envoy_extra_static_clusters_json", "{not json")));
         expectError(vertx, ctx, Harness.args(agent, "-proxy-id", "test-proxy"), Map.of(),
                 "envoy_extra_static_clusters_json");
@@ -432,7 +438,7 @@ class EnvoyBootstrapVerticleTest {
     void unknownFlagIsAUsageError(Vertx vertx, VertxTestContext ctx) {
         Harness.run(vertx, List.of("-no-such-flag"), Map.of()).onComplete(ctx.failing(e -> ctx.verify(() -> {
             assertInstanceOf(io.connectproxy.config.ConfigException.class, e);
-            assertTrue(e.getMessage().contains("-no-such-flag"));
+            assertTrue(e.getMessage().contains("-no-such-flag"), () -> String.valueOf(e.getMessage()));
             ctx.completeNow();
         })));
     }

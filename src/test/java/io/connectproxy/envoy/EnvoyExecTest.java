@@ -1,5 +1,6 @@
 package io.connectproxy.envoy;
 
+import io.connectproxy.testsupport.ScriptedAgent;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
@@ -50,7 +51,7 @@ class EnvoyExecTest {
 
     @TempDir
     Path tmp;
-    private FakeAgent agent;
+    private ScriptedAgent agent;
     private Path script;
 
     @BeforeEach
@@ -58,8 +59,8 @@ class EnvoyExecTest {
         script = tmp.resolve("envoy");
         Files.writeString(script, STAND_IN);
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
-        agent = new FakeAgent().withService(FakeAgent.sidecar("web-sidecar-proxy", "web", new JsonObject()));
-        agent.start(vertx).onComplete(ctx.succeedingThenComplete());
+        Harness.agent(vertx, null, Harness.sidecar("web-sidecar-proxy", "web", new JsonObject()))
+                .onSuccess(a -> agent = a).onComplete(ctx.succeedingThenComplete());
     }
 
     private List<String> args(boolean bootstrap, String... passThrough) {
@@ -97,7 +98,7 @@ class EnvoyExecTest {
                                     argv.subList(3, argv.size()));
                             String config = String.join("\n", read("config"));
                             assertEquals(new JsonObject(printed.bootstrapJson()), new JsonObject(config));
-                            assertTrue(config.contains(TOKEN));
+                            assertTrue(config.contains(TOKEN), () -> String.valueOf(config));
                             assertTrue(read("config-mode").get(0).startsWith("prw-------"),
                                     "a 0600 FIFO: " + read("config-mode"));
                             Path pipe = Path.of(read("config-path").get(0));
@@ -119,9 +120,11 @@ class EnvoyExecTest {
 
     @Test
     void hotRestartDetection() {
-        assertTrue(EnvoyLauncher.hasHotRestartOption(List.of("--drain-time-s=5")));
+        assertTrue(EnvoyLauncher.hasHotRestartOption(List.of("--drain-time-s=5")),
+                "expected true: EnvoyLauncher.hasHotRestartOption(List.of(\"--drain-time-s=5\"))");
         assertTrue(EnvoyLauncher.hasHotRestartOption(List.of("-l", "debug", "--parent-shutdown-time-s", "9")));
-        assertTrue(EnvoyLauncher.hasHotRestartOption(List.of("--hot-restart-version")));
+        assertTrue(EnvoyLauncher.hasHotRestartOption(List.of("--hot-restart-version")),
+                "expected true: EnvoyLauncher.hasHotRestartOption(List.of(\"--hot-restart-version\"))");
         assertFalse(EnvoyLauncher.hasHotRestartOption(List.of("--concurrency", "2")));
         assertEquals(List.of("--config-path", "/p", "--disable-hot-restart", "-l", "info"),
                 EnvoyLauncher.arguments("/p", List.of("-l", "info")));
@@ -160,7 +163,7 @@ class EnvoyExecTest {
         a.remove(i);
         Harness.run(vertx, a, Map.of("PATH", "/nonexistent:" + tmp)).onComplete(ctx.succeeding(ran -> ctx.verify(() -> {
             assertEquals(0, ran.exitCode());
-            assertTrue(Files.exists(tmp.resolve("config")));
+            assertTrue(Files.exists(tmp.resolve("config")), "expected true: Files.exists(tmp.resolve(\"config\"))");
             ctx.completeNow();
         })));
     }
@@ -179,8 +182,8 @@ class EnvoyExecTest {
 
     @Test
     void onlyLinuxAndMacOs() {
-        assertTrue(EnvoyLauncher.supportedOs("Linux"));
-        assertTrue(EnvoyLauncher.supportedOs("Mac OS X"));
+        assertTrue(EnvoyLauncher.supportedOs("Linux"), "expected true: EnvoyLauncher.supportedOs(\"Linux\")");
+        assertTrue(EnvoyLauncher.supportedOs("Mac OS X"), "expected true: EnvoyLauncher.supportedOs(\"Mac OS X\")");
         assertFalse(EnvoyLauncher.supportedOs("Windows 11"));
     }
 

@@ -32,7 +32,7 @@ class ConsulFixtureTlsTest {
         JsonObject leaf = Fixtures.json("ca-leaf-web");
         JsonObject roots = Fixtures.json("ca-roots");
         String rawKey = leaf.getString("PrivateKeyPEM");
-        assertTrue(rawKey.startsWith("-----BEGIN EC PRIVATE KEY-----"));
+        assertTrue(rawKey.startsWith("-----BEGIN EC PRIVATE KEY-----"), () -> String.valueOf(rawKey));
         TlsIdentity id = TlsIdentity.build(leaf.getString("CertPEM"), rawKey,
                 List.of(roots.getJsonArray("Roots").getJsonObject(0).getString("RootCert")), List.of(),
                 roots.getString("TrustDomain"), Instant.parse(leaf.getString("ValidAfter")).plusSeconds(60));

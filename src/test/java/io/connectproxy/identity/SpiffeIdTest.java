@@ -51,7 +51,8 @@ class SpiffeIdTest {
     @Test
     void sameServiceIgnoresTrustDomainOnly() {
         SpiffeId a = SpiffeId.parseService("spiffe://old.consul/ns/default/dc/dc1/svc/web");
-        assertTrue(a.sameServiceAs(SpiffeId.parseService("spiffe://new.consul/ns/default/dc/dc1/svc/web")));
+        assertTrue(a.sameServiceAs(SpiffeId.parseService("spiffe://new.consul/ns/default/dc/dc1/svc/web")),
+                () -> String.valueOf(a));
         assertFalse(a.sameServiceAs(SpiffeId.parseService("spiffe://old.consul/ns/default/dc/dc2/svc/web")));
         assertFalse(a.sameServiceAs(SpiffeId.parseService("spiffe://old.consul/ns/other/dc/dc1/svc/web")));
         assertFalse(a.sameServiceAs(SpiffeId.parseService("spiffe://old.consul/ns/default/dc/dc1/svc/api")));

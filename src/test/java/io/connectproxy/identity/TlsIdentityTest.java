@@ -36,9 +36,10 @@ class TlsIdentityTest {
         assertEquals(List.of(root.getString("ID")), id.rootIds());
         assertEquals(roots.getString("TrustDomain"), id.trustDomain());
         assertTrue(id.privateKey() instanceof ECPrivateKey);
-        assertTrue(id.privateKeyPem().startsWith("-----BEGIN PRIVATE KEY-----"));
+        assertTrue(id.privateKeyPem().startsWith("-----BEGIN PRIVATE KEY-----"),
+                () -> String.valueOf(id.privateKeyPem()));
         assertFalse(id.isExpired(during));
-        assertTrue(id.isExpired(id.notAfter()));
+        assertTrue(id.isExpired(id.notAfter()), () -> String.valueOf(id));
         assertFalse(id.toString().contains("PRIVATE"), id.toString());
         assertFalse(id.toString().contains(leaf.getString("PrivateKeyPEM").substring(31, 60)));
     }

@@ -56,9 +56,9 @@ class AuthorizerTest {
         Future<AuthzDecision> a = authorizer.authorize(WEB, "01");
         Future<AuthzDecision> b = authorizer.authorize(WEB, "01");
         Future.all(a, b).compose(v -> authorizer.authorize(WEB, "01")).onComplete(ctx.succeeding(c -> ctx.verify(() -> {
-            assertTrue(a.result().allowed());
-            assertTrue(c.allowed());
-            assertTrue(c.fromCache());
+            assertTrue(a.result().allowed(), () -> String.valueOf(a.result()));
+            assertTrue(c.allowed(), () -> String.valueOf(c));
+            assertTrue(c.fromCache(), () -> String.valueOf(c));
             assertEquals(1, calls(), "one agent call for three authorizations");
             ctx.completeNow();
         })));
@@ -103,9 +103,9 @@ class AuthorizerTest {
             AuthzDecision known = all.resultAt(0);
             AuthzDecision unknown = all.resultAt(1);
             assertTrue(known.allowed(), "a client decided before keeps its answer while the agent is down");
-            assertTrue(known.fromCache());
+            assertTrue(known.fromCache(), () -> String.valueOf(known));
             assertFalse(unknown.allowed());
-            assertTrue(unknown.error());
+            assertTrue(unknown.error(), () -> String.valueOf(unknown));
             assertTrue(unknown.reason().startsWith("authorization unavailable, denying:"), unknown.reason());
             ctx.completeNow();
         })));
@@ -126,7 +126,7 @@ class AuthorizerTest {
             return authorizer.authorize(WEB, "01");
         }).onComplete(ctx.succeeding(next -> ctx.verify(() -> {
             assertFalse(next.allowed(), "and later connections get it from the cache");
-            assertTrue(next.fromCache());
+            assertTrue(next.fromCache(), () -> String.valueOf(next));
             assertEquals(2, calls());
             ctx.completeNow();
         })));
@@ -141,7 +141,7 @@ class AuthorizerTest {
             return authorizer.recheck(WEB, "01");
         }).onComplete(ctx.succeeding(d -> ctx.verify(() -> {
             assertTrue(d.allowed(), "an open connection is not cut because the agent cannot answer");
-            assertTrue(d.fromCache());
+            assertTrue(d.fromCache(), () -> String.valueOf(d));
             assertFalse(d.error());
             ctx.completeNow();
         })));

@@ -3,7 +3,7 @@ package io.connectproxy.inbound;
 import io.connectproxy.testsupport.Await;
 
 import io.connectproxy.devagent.DevCa;
-import io.connectproxy.inbound.InboundTestSupport.LogCapture;
+import io.connectproxy.testsupport.LogCapture;
 import io.connectproxy.inbound.InboundTestSupport.Sidecar;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.TestCa;
@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
+import static io.connectproxy.inbound.InboundTestSupport.clientHello;
 import static io.connectproxy.inbound.InboundTestSupport.msUntilClosed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -192,7 +193,7 @@ class InboundAcceptanceTest {
             int accepted = echoApp.accepted();
             double failures = echo.handshakeFailures("protocol");
             byte[] answer;
-            try (LogCapture log = LogCapture.of(InboundAcceptorVerticle.class); Socket s = plain(echo.port())) {
+            try (LogCapture log = new LogCapture(InboundAcceptorVerticle.class); Socket s = plain(echo.port())) {
                 answer = sendRaw(s, clientHello(version));
                 assertLoggedOnce(log, s.getLocalPort(), "(protocol)");
             }
@@ -213,7 +214,7 @@ class InboundAcceptanceTest {
         InboundTestSupport.intention(mesh.agent(), "intruder", "echo", "deny");
         int accepted = echoApp.accepted();
         double denied = echo.rejections("denied");
-        try (LogCapture log = LogCapture.of(InboundAcceptorVerticle.class);
+        try (LogCapture log = new LogCapture(InboundAcceptorVerticle.class);
              SSLSocket s = client("intruder").connect(echo.port())) {
             int clientPort = s.getLocalPort();
             writeQuietly(s, "let me in");
@@ -253,7 +254,7 @@ class InboundAcceptanceTest {
     void garbageIsClosedAtOnce() throws Exception {
         int accepted = echoApp.accepted();
         double failures = echo.handshakeFailures("not_tls");
-        try (LogCapture log = LogCapture.of(InboundAcceptorVerticle.class); Socket s = plain(echo.port())) {
+        try (LogCapture log = new LogCapture(InboundAcceptorVerticle.class); Socket s = plain(echo.port())) {
             s.getOutputStream().write("GET / HTTP/1.1\r\nHost: echo\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             long ms = msUntilClosed(s.getInputStream());
             assertTrue(ms < HANDSHAKE_TIMEOUT_MS, "closed after " + ms + " ms");
@@ -268,7 +269,7 @@ class InboundAcceptanceTest {
     void silentPeerAndTruncatedHelloAreClosedByTheHandshakeTimeout() throws Exception {
         int accepted = echoApp.accepted();
         double timeouts = echo.handshakeFailures("timeout");
-        try (LogCapture log = LogCapture.of(InboundAcceptorVerticle.class);
+        try (LogCapture log = new LogCapture(InboundAcceptorVerticle.class);
              Socket silent = plain(echo.port()); Socket truncated = plain(echo.port())) {
             byte[] hello = clientHello(0x0303);
             truncated.getOutputStream().write(hello, 0, 20); // a record header promising more, then nothing
@@ -331,7 +332,7 @@ class InboundAcceptanceTest {
     @Timeout(value = 20, unit = TimeUnit.SECONDS)
     void localAppDownClosesTheClientPromptlyAndLogsOnce() throws Exception {
         Sidecar gone = InboundTestSupport.sidecar(mesh, "gone", TestMesh.freePort(), TUNING);
-        try (LogCapture log = LogCapture.of(InboundAcceptorVerticle.class);
+        try (LogCapture log = new LogCapture(InboundAcceptorVerticle.class);
              SSLSocket s = client("web").connect(gone.port())) {
             int clientPort = s.getLocalPort();
             writeQuietly(s, "anyone there?");
@@ -357,7 +358,7 @@ class InboundAcceptanceTest {
         int accepted = echoApp.accepted();
         double failures = echo.handshakeFailures(reason);
         double rejected = echo.rejections("handshake");
-        try (LogCapture log = LogCapture.of(InboundAcceptorVerticle.class); SSLSocket s = client.open(echo.port())) {
+        try (LogCapture log = new LogCapture(InboundAcceptorVerticle.class); SSLSocket s = client.open(echo.port())) {
             int clientPort = s.getLocalPort();
             try {
                 s.startHandshake();
@@ -390,7 +391,7 @@ class InboundAcceptanceTest {
             throws Exception {
         int accepted = echoApp.accepted();
         double rejected = echo.rejections(reason);
-        try (LogCapture log = LogCapture.of(InboundAcceptorVerticle.class);
+        try (LogCapture log = new LogCapture(InboundAcceptorVerticle.class);
              SSLSocket s = client.connect(echo.port())) {
             int clientPort = s.getLocalPort();
             writeQuietly(s, "hello?");
@@ -433,44 +434,6 @@ class InboundAcceptanceTest {
             // reset after the alert
         }
         return got.toByteArray();
-    }
-
-    /**
-     * A ClientHello offering exactly {@code version} (0x0300 SSLv3 … 0x0303 TLS 1.2) with ECDHE/RSA CBC and GCM
-     * suites: crafted by hand because the JDK refuses to send anything below TLS 1.2 in its default config.
-     */
-    static byte[] clientHello(int version) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.write(version >> 8);
-        body.write(version);
-        body.writeBytes(new byte[32]); // random
-        body.write(0); // no session id
-        int[] suites = {0xC02B, 0xC009, 0xC013, 0x002F, 0x0035, 0x000A};
-        body.write(0);
-        body.write(suites.length * 2);
-        for (int suite : suites) {
-            body.write(suite >> 8);
-            body.write(suite);
-        }
-        body.write(1); // compression methods: null
-        body.write(0);
-        byte[] extensions = {
-            0x00, 0x0a, 0x00, 0x04, 0x00, 0x02, 0x00, 0x17, // supported_groups: secp256r1
-            0x00, 0x0b, 0x00, 0x02, 0x01, 0x00,             // ec_point_formats: uncompressed
-            0x00, 0x0d, 0x00, 0x04, 0x00, 0x02, 0x04, 0x03  // signature_algorithms: ecdsa_secp256r1_sha256
-        };
-        body.write(0);
-        body.write(extensions.length);
-        body.writeBytes(extensions);
-        byte[] b = body.toByteArray();
-        ByteArrayOutputStream record = new ByteArrayOutputStream();
-        record.writeBytes(new byte[] {22, 0x03, (byte) Math.min(version & 0xff, 1)});
-        int handshakeLength = b.length + 4;
-        record.write(handshakeLength >> 8);
-        record.write(handshakeLength);
-        record.writeBytes(new byte[] {1, 0, (byte) (b.length >> 8), (byte) b.length});
-        record.writeBytes(b);
-        return record.toByteArray();
     }
 
     private static long usedHeapAfterGc(MemoryMXBean memory) throws InterruptedException {

@@ -4,7 +4,7 @@ import io.connectproxy.testsupport.Await;
 
 import io.connectproxy.devagent.DevAgent;
 import io.connectproxy.devagent.DevCa;
-import io.connectproxy.inbound.InboundTestSupport.LogCapture;
+import io.connectproxy.testsupport.LogCapture;
 import io.connectproxy.inbound.InboundTestSupport.Sidecar;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.TestMesh;
@@ -61,7 +61,7 @@ class InboundAgentDownTest {
 
         TestMesh.await(agent.stopListening());
         try (Blackhole hung = new Blackhole(agent.port());
-             LogCapture log = LogCapture.of(InboundAcceptorVerticle.class)) {
+             LogCapture log = new LogCapture(InboundAcceptorVerticle.class)) {
             try (SSLSocket s = known.connect(echo.port())) {
                 assertEquals("cached", MeshClient.roundTrip(s, "cached"), "a cached client needs no agent");
             }

@@ -2,7 +2,7 @@ package io.connectproxy.inbound;
 
 import io.connectproxy.testsupport.Await;
 
-import io.connectproxy.inbound.InboundTestSupport.LogCapture;
+import io.connectproxy.testsupport.LogCapture;
 import io.connectproxy.inbound.InboundTestSupport.Sidecar;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.TestMesh;
@@ -62,7 +62,7 @@ class InboundProbeTest {
     @Timeout(value = 20, unit = TimeUnit.SECONDS)
     void connectAndCloseIsAProbe(String engine) throws Exception {
         Sidecar sidecar = byEngine.get(engine);
-        try (LogCapture log = LogCapture.of(InboundAcceptorVerticle.class)) {
+        try (LogCapture log = new LogCapture(InboundAcceptorVerticle.class)) {
             assertProbe(sidecar, log, false);
         }
     }
@@ -72,7 +72,7 @@ class InboundProbeTest {
     @Timeout(value = 20, unit = TimeUnit.SECONDS)
     void connectAndResetIsAProbe(String engine) throws Exception {
         Sidecar sidecar = byEngine.get(engine);
-        try (LogCapture log = LogCapture.of(InboundAcceptorVerticle.class)) {
+        try (LogCapture log = new LogCapture(InboundAcceptorVerticle.class)) {
             assertProbe(sidecar, log, true);
         }
     }
@@ -84,12 +84,12 @@ class InboundProbeTest {
         Sidecar sidecar = byEngine.get(engine);
         double failures = sidecar.handshakeFailures("peer_closed");
         double rejected = sidecar.rejections("handshake");
-        try (LogCapture log = LogCapture.of(InboundAcceptorVerticle.class)) {
+        try (LogCapture log = new LogCapture(InboundAcceptorVerticle.class)) {
             int clientPort;
             try (Socket s = plain(sidecar.port())) {
                 clientPort = s.getLocalPort();
                 // a record header promising a ClientHello, then the peer goes away
-                s.getOutputStream().write(InboundAcceptanceTest.clientHello(0x0303), 0, 20);
+                s.getOutputStream().write(InboundTestSupport.clientHello(0x0303), 0, 20);
                 s.getOutputStream().flush();
                 s.shutdownOutput();
                 msUntilClosed(s.getInputStream());

@@ -2,6 +2,7 @@ package io.connectproxy.inbound;
 
 import io.connectproxy.metrics.ProxyMetrics;
 import io.connectproxy.config.ProxyConfig;
+import io.connectproxy.config.ProxyTuning;
 import io.connectproxy.consul.AgentClient;
 import io.connectproxy.consul.AgentSettings;
 import io.connectproxy.devagent.DevAgent;
@@ -49,7 +50,7 @@ class InboundRecheckTest {
         TlsIdentity identity = TlsIdentity.build(leaf.certPem(), leaf.privateKeyPem(), ca.rootPems(),
                 ca.trustDomain());
         ProxyConfig config = new ProxyConfig("echo", "echo", null, "127.0.0.1", 0, "127.0.0.1", app.port(), null,
-                1000, 5000, 0, RECHECK_MS, List.of(), null, "test");
+                List.of(), ProxyTuning.DEFAULT.withTimeouts(1000, 5000, 0, RECHECK_MS), null, "test");
         ProxyMetrics metrics = ProxyMetrics.inMemory();
         InboundAcceptorVerticle acceptor = new InboundAcceptorVerticle(
                 AgentClient.create(vertx, AgentSettings.local(agent.httpAddr())), metrics,

@@ -7,6 +7,7 @@ import io.connectproxy.testsupport.TestMesh;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -14,13 +15,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 /** What the inbound end-to-end tests share: sidecars with a tuned Proxy.Config, intentions, logs, waiting. */
 final class InboundTestSupport {
@@ -99,44 +93,41 @@ final class InboundTestSupport {
         return (System.nanoTime() - t0) / 1_000_000;
     }
 
-    /** Collects the JUL records of one logger (and its children) while open. */
-    static final class LogCapture extends Handler implements AutoCloseable {
-        private final Logger logger;
-        private final List<LogRecord> records = new CopyOnWriteArrayList<>();
-
-        private LogCapture(Logger logger) {
-            this.logger = logger;
-            setLevel(Level.ALL);
+    /**
+     * A ClientHello offering exactly {@code version} (0x0300 SSLv3 … 0x0303 TLS 1.2) with ECDHE/RSA CBC and GCM
+     * suites: crafted by hand because the JDK refuses to send anything below TLS 1.2 in its default config.
+     */
+    static byte[] clientHello(int version) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(version >> 8);
+        body.write(version);
+        body.writeBytes(new byte[32]); // random
+        body.write(0); // no session id
+        int[] suites = {0xC02B, 0xC009, 0xC013, 0x002F, 0x0035, 0x000A};
+        body.write(0);
+        body.write(suites.length * 2);
+        for (int suite : suites) {
+            body.write(suite >> 8);
+            body.write(suite);
         }
-
-        static LogCapture of(Class<?> source) {
-            LogCapture c = new LogCapture(Logger.getLogger(source.getName()));
-            c.logger.addHandler(c);
-            return c;
-        }
-
-        /** Messages (formatted) that contain every one of {@code parts}. */
-        List<String> matching(String... parts) {
-            return records.stream().map(r -> r.getLevel() + " " + r.getMessage())
-                    .filter(m -> java.util.Arrays.stream(parts).allMatch(m::contains)).toList();
-        }
-
-        List<LogRecord> records() {
-            return List.copyOf(records);
-        }
-
-        @Override
-        public void publish(LogRecord record) {
-            records.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-            logger.removeHandler(this);
-        }
+        body.write(1); // compression methods: null
+        body.write(0);
+        byte[] extensions = {
+            0x00, 0x0a, 0x00, 0x04, 0x00, 0x02, 0x00, 0x17, // supported_groups: secp256r1
+            0x00, 0x0b, 0x00, 0x02, 0x01, 0x00,             // ec_point_formats: uncompressed
+            0x00, 0x0d, 0x00, 0x04, 0x00, 0x02, 0x04, 0x03  // signature_algorithms: ecdsa_secp256r1_sha256
+        };
+        body.write(0);
+        body.write(extensions.length);
+        body.writeBytes(extensions);
+        byte[] b = body.toByteArray();
+        ByteArrayOutputStream record = new ByteArrayOutputStream();
+        record.writeBytes(new byte[] {22, 0x03, (byte) Math.min(version & 0xff, 1)});
+        int handshakeLength = b.length + 4;
+        record.write(handshakeLength >> 8);
+        record.write(handshakeLength);
+        record.writeBytes(new byte[] {1, 0, (byte) (b.length >> 8), (byte) b.length});
+        record.writeBytes(b);
+        return record.toByteArray();
     }
 }

@@ -37,7 +37,7 @@ class LoggingTest {
         LogRecord r = record(Level.WARNING, nasty);
         r.setThrown(new IllegalStateException("boom \"x\"", new RuntimeException("root")));
         String line = format(h, out, r);
-        assertTrue(line.endsWith("\n"));
+        assertTrue(line.endsWith("\n"), () -> String.valueOf(line));
         assertEquals(1, line.split("\n", -1).length - 1, "exactly one line: " + line);
         JsonObject json = new JsonObject(line);
         assertEquals(nasty, json.getString("@message"));

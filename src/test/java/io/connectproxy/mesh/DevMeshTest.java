@@ -46,6 +46,11 @@ class DevMeshTest {
         ConfigException typo = assertThrows(ConfigException.class,
                 () -> DevMeshConfig.fromJson(new JsonObject().put("sidecar", "x"), "m.json"));
         assertEquals("m.json: sidecar", typo.field());
+        ConfigException agent = assertThrows(ConfigException.class, () -> DevMeshConfig.fromJson(new JsonObject()
+                .put("agent", new JsonObject().put("leaf_ttl", "soon")).put("services", new io.vertx.core.json.JsonArray()
+                        .add(new JsonObject().put("name", "web").put("port", 8080))), "m.json"));
+        assertEquals("m.json: agent.leaf_ttl", agent.field(), agent.getMessage());
+        assertEquals("invalid duration \"soon\"", agent.problem(), agent.getMessage());
     }
 
     @Test
@@ -61,7 +66,8 @@ class DevMeshTest {
 
         DevMesh mesh = TestMesh.await(DevMesh.start(config));
         try {
-            assertTrue(mesh.sidecars().get("web").ready());
+            assertTrue(mesh.sidecars().get("web").ready(),
+                    () -> String.valueOf(mesh.sidecars().get("web").readiness()));
             assertEquals("hello mesh\n", Wire.exchange(conf.upstreamPort(), "hello mesh\n", Duration.ofSeconds(5)));
             // every sidecar answers /metrics on its own admin port (19100, 19101, … or a free one when taken)
             int webAdmin = mesh.sidecars().get("web").adminPort();

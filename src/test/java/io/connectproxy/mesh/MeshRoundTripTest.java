@@ -28,8 +28,8 @@ class MeshRoundTripTest extends MeshTestBase {
                 .put("destination_name", "echo").put("local_bind_port", upstreamPort)));
         ProxyRuntime echoSidecar = mesh.startSidecar("echo");
         ProxyRuntime webSidecar = mesh.startSidecar("web");
-        assertTrue(echoSidecar.ready());
-        assertTrue(webSidecar.ready());
+        assertTrue(echoSidecar.ready(), () -> String.valueOf(echoSidecar.readiness()));
+        assertTrue(webSidecar.ready(), () -> String.valueOf(webSidecar.readiness()));
 
         String reply = Wire.exchange(upstreamPort, "hello through the mesh", java.time.Duration.ofSeconds(10));
         assertEquals("hello through the mesh", reply);

@@ -1,5 +1,6 @@
 package io.connectproxy.mesh;
 
+import io.connectproxy.testsupport.LogCapture;
 import io.connectproxy.testsupport.Await;
 
 import io.connectproxy.testsupport.Wire;
@@ -17,51 +18,31 @@ import org.junit.jupiter.api.Timeout;
 import java.io.InputStream;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Acceptance 5 and 8 of issue 4: with no healthy instance the client is closed at once with a logged reason, an
+ * Acceptance 5 and 8 of issue 4: with no healthy instance the client is closed at once with a log.messages reason, an
  * instance registered later is used without restarting anything, and once endpoints are known the agent going
  * away does not stop new connections.
  */
 class NoHealthyInstanceTest {
-    private final List<String> logged = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            logged.add(r.getLevel() + " " + r.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-    private final Logger listenerLog = Logger.getLogger(UpstreamListenerVerticle.class.getName());
+    private LogCapture log;
     private Vertx vertx;
     private TestMesh mesh;
 
     @BeforeEach
     void setUp() {
-        listenerLog.addHandler(capture);
+        log = new LogCapture(UpstreamListenerVerticle.class);
         vertx = Vertx.vertx();
         mesh = TestMesh.start(vertx);
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        listenerLog.removeHandler(capture);
+        log.close();
         mesh.close();
         vertx.close().await(10, TimeUnit.SECONDS);
     }
@@ -85,7 +66,7 @@ class NoHealthyInstanceTest {
         }
         long closeMs = (System.nanoTime() - start) / 1_000_000L;
         assertTrue(closeMs < 500, "closed promptly, took " + closeMs + " ms");
-        Await.until(Duration.ofSeconds(2), "a logged reason, got " + logged, () -> logged.stream().anyMatch(m -> m.startsWith("WARNING") && m.contains("echo")
+        Await.until(Duration.ofSeconds(2), "a log.messages reason, got " + log.messages, () -> log.messages.stream().anyMatch(m -> m.startsWith("WARNING") && m.contains("echo")
                 && m.contains("no healthy endpoint")));
         assertEquals(1.0, web.metrics().count("upstream_dial_failures_total", "destination", "echo",
                 "reason", "no_endpoint"));

@@ -1,5 +1,6 @@
 package io.connectproxy.mesh;
 
+import io.connectproxy.testsupport.LogCapture;
 import io.connectproxy.testsupport.Await;
 
 import io.connectproxy.runtime.ProxyRuntime;
@@ -14,13 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -34,26 +30,8 @@ class TlsEngineReloadTest extends MeshTestBase {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aLiveEngineChangeIsRefusedWithAWarningNamingTheKey() throws Exception {
-        List<String> warnings = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
-                    warnings.add(r.getMessage());
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger runtimeLog = Logger.getLogger(ProxyRuntime.class.getName());
-        runtimeLog.addHandler(capture);
-        try (HalfCloseApp app = HalfCloseApp.start(HalfCloseApp.Mode.ECHO_THEN_TRAILER)) {
+        try (LogCapture log = new LogCapture(ProxyRuntime.class);
+             HalfCloseApp app = HalfCloseApp.start(HalfCloseApp.Mode.ECHO_THEN_TRAILER)) {
             int upstream = TestMesh.freePort();
             int echoPublic = TestMesh.freePort();
             mesh.register(echo(app.port(), echoPublic, "openssl"));
@@ -63,14 +41,13 @@ class TlsEngineReloadTest extends MeshTestBase {
             Await.until(Duration.ofSeconds(10), "endpoint", () -> web.upstreamEndpoints("service/default/echo") == 1);
 
             mesh.register(echo(app.port(), echoPublic, "jdk"));
-            Await.until(Duration.ofSeconds(15), "a WARN naming tls_engine after the reload; warnings so far: " + warnings, () -> warnings.stream().anyMatch(w -> w.startsWith("tls_engine: ")));
-            String warning = warnings.stream().filter(w -> w.startsWith("tls_engine: ")).findFirst().orElseThrow();
+            Await.until(Duration.ofSeconds(15), "a WARN naming tls_engine after the reload",
+                    () -> log.atLeast(Level.WARNING).stream().anyMatch(w -> w.startsWith("tls_engine: ")));
+            String warning = log.atLeast(Level.WARNING).stream().filter(w -> w.startsWith("tls_engine: ")).findFirst().orElseThrow();
             assertEquals(true, warning.contains("\"jdk\"") && warning.contains("until the proxy restarts"), warning);
             // still serving, half-close included, with the engine it kept
             assertEquals(HalfCloseTraffic.expected(100_000, HalfCloseApp.trailer(100_000)),
                     HalfCloseTraffic.sendShutRead(upstream, 100_000), "answer after the reload");
-        } finally {
-            runtimeLog.removeHandler(capture);
         }
     }
 

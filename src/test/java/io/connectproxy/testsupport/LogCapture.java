@@ -1,5 +1,7 @@
 package io.connectproxy.testsupport;
 
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
@@ -7,9 +9,14 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-/** Collects the messages logged to some loggers during a test. */
+/**
+ * The one log capture of the tests: collects what some loggers (and their children) log while it is open, as
+ * records and as {@code "LEVEL message"} lines. Close it (try-with-resources or an {@code @AfterEach}).
+ */
 public final class LogCapture extends Handler implements AutoCloseable {
+    /** Every message as {@code "LEVEL message"}, in order. */
     public final List<String> messages = new CopyOnWriteArrayList<>();
+    private final List<LogRecord> records = new CopyOnWriteArrayList<>();
     private final Logger[] loggers;
 
     public LogCapture(Class<?>... classes) {
@@ -25,8 +32,33 @@ public final class LogCapture extends Handler implements AutoCloseable {
         return messages.stream().anyMatch(m -> m.contains(part));
     }
 
+    /** The {@code "LEVEL message"} lines that contain every one of {@code parts}. */
+    public List<String> matching(String... parts) {
+        return messages.stream().filter(m -> Arrays.stream(parts).allMatch(m::contains)).toList();
+    }
+
+    /** The messages (without their level) logged at {@code level} or above. */
+    public List<String> atLeast(Level level) {
+        return records.stream().filter(r -> r.getLevel().intValue() >= level.intValue())
+                .map(LogRecord::getMessage).toList();
+    }
+
+    public List<LogRecord> records() {
+        return List.copyOf(records);
+    }
+
+    /** Waits (on the test thread) for a message containing {@code part}; a timeout names it and shows what came. */
+    public void await(Duration within, String part) throws InterruptedException {
+        try {
+            Await.until(within, "a log message containing \"" + part + "\"", () -> contains(part));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; messages: " + messages, e);
+        }
+    }
+
     @Override
     public void publish(LogRecord record) {
+        records.add(record);
         messages.add(record.getLevel() + " " + record.getMessage());
     }
 

@@ -1,4 +1,4 @@
-package io.connectproxy.devagent;
+package io.connectproxy.config;
 
 import org.junit.jupiter.api.Test;
 

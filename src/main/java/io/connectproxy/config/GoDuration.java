@@ -1,11 +1,14 @@
-package io.connectproxy.devagent;
+package io.connectproxy.config;
 
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Go's time.ParseDuration syntax ("5s", "100ms", "1m30s", "1.5h"), which Consul uses for wait, TTL and CA settings. */
+/**
+ * Go's time.ParseDuration syntax ("5s", "100ms", "1m30s", "1.5h"), which Consul uses for wait, TTL and CA settings.
+ * The one duration parser of the code base: the proxy's flags (-wait-timeout) and the dev agent both use it.
+ */
 public final class GoDuration {
 
     private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|μs|ms|s|m|h)");
@@ -42,7 +45,7 @@ public final class GoDuration {
     }
 
     /** Go's Duration.String() form for whole-second-or-longer values ("72h0m0s", "1m30s", "500ms"). */
-    static String format(Duration d) {
+    public static String format(Duration d) {
         if (d.isZero()) {
             return "0s";
         }
