@@ -48,7 +48,7 @@ class TlsEngineReloadTest extends MeshTestBase {
             // still serving, half-close included, with the engine it kept. The re-registration put the sidecar's
             // checks back to critical (the dev agent runs them at once), so the endpoint may be gone for a moment
             TestMesh.await(mesh.agent().runChecks("echo"));
-            String expected = HalfCloseTraffic.expected(100_000, HalfCloseApp.trailer(100_000));
+            HalfCloseTraffic.Digest expected = HalfCloseTraffic.expected(100_000, HalfCloseApp.trailer(100_000));
             Await.until(Duration.ofSeconds(10), "echo serving again after the re-registration",
                     () -> web.upstreamEndpoints("service/default/echo") == 1);
             assertEquals(expected, HalfCloseTraffic.sendShutRead(upstream, 100_000), "answer after the reload");
