@@ -42,6 +42,9 @@ public final class Pipe {
     public static final String FORWARDING_PROPERTY = "connectproxy.pipe.forwarding";
 
     private static final Logger LOG = Logger.getLogger(Pipe.class.getName());
+    /** How the FINE end-of-pipe line names the path taken (tests of both paths check it). */
+    static final String PASSED_THROUGH = "buffers passed through";
+    static final String COPIED = "reads copied";
     /** The last unrecognised {@value #FORWARDING_PROPERTY} value warned about, so that it is said once, not per pipe. */
     private static volatile String warnedForwardingValue;
 
@@ -286,7 +289,8 @@ public final class Pipe {
         Future.join(closeA, closeB).onComplete(done -> {
             PipeResult r = new PipeResult(a.bytesRead, b.bytesRead, reason, cause, a.pauses, b.pauses,
                     Duration.ofNanos(System.nanoTime() - startNanos));
-            LOG.fine(() -> "pipe " + a.socket.remoteAddress() + " <-> " + b.socket.remoteAddress() + " ended: " + r);
+            LOG.fine(() -> "pipe " + a.socket.remoteAddress() + " <-> " + b.socket.remoteAddress() + " ended ("
+                    + (passThrough ? PASSED_THROUGH : COPIED) + "): " + r);
             result.complete(r);
         });
     }
