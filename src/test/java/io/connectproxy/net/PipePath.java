@@ -2,6 +2,7 @@ package io.connectproxy.net;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -42,11 +43,13 @@ public final class PipePath implements AutoCloseable {
     public void assertTaken() {
         String want = forwarding.equals("copy") ? Pipe.COPIED : Pipe.PASSED_THROUGH;
         String other = forwarding.equals("copy") ? Pipe.PASSED_THROUGH : Pipe.COPIED;
-        long ended = log.messages.stream().filter(m -> m.contains(" ended (")).count();
-        long onPath = log.messages.stream().filter(m -> m.contains("(" + want + ")")).count();
-        assertTrue(ended > 0 && onPath == ended && !log.contains("(" + other + ")"),
-                "forwarding " + forwarding + ": " + onPath + " of " + ended + " pipes ended with \"" + want
-                        + "\"; lines: " + log.messages.stream().filter(m -> m.contains(" ended (")).limit(5).toList());
+        // one snapshot: pipes of the test's last connections may still be ending while this runs
+        List<String> ended = log.messages.stream().filter(m -> m.contains(" ended (")).toList();
+        long onPath = ended.stream().filter(m -> m.contains("(" + want + ")")).count();
+        boolean noneOther = ended.stream().noneMatch(m -> m.contains("(" + other + ")"));
+        assertTrue(!ended.isEmpty() && onPath == ended.size() && noneOther,
+                "forwarding " + forwarding + ": " + onPath + " of " + ended.size() + " pipes ended with \"" + want
+                        + "\"; lines: " + ended.stream().limit(5).toList());
     }
 
     @Override
