@@ -6,10 +6,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import io.connectproxy.logging.LogFields;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 
 /**
@@ -21,10 +25,28 @@ import io.vertx.core.net.NetSocket;
  * <p>Both sockets must deliver their events on the same event loop as the caller of {@link #start} (the proxy
  * dials from the accepting verticle, so they do): the pipe keeps plain fields and no locks. Per chunk it does one
  * {@code write} and reads one clock; nothing else is allocated beyond what Vert.x does.
+ *
+ * <p>Two ways to move a read (see {@link PipeOptions.Forwarding}). Vert.x's public API hands every read to the
+ * application as a heap copy of Netty's pooled buffer, and under a stream that copy is most of a sidecar's
+ * allocation and a good part of its CPU. So by default, when both sockets are Vert.x's own, the pipe takes the
+ * reads as Netty delivered them ({@link NetSocketInternal#messageHandler}) and writes that same buffer to the other
+ * socket ({@code writeMessage}), which hands it to Netty to release once written (or once the write fails). Every
+ * buffer the pipe takes and does not write is released here. Backpressure, half-close and byte counts are the same
+ * on both paths: Vert.x still queues reads of a paused socket (with the HalfClose marker behind them) and counts
+ * queued writes the same way. The public-API path stays as the fallback for sockets of another implementation and
+ * for an operator who sets {@value #FORWARDING_PROPERTY}{@code =copy}.
  */
 public final class Pipe {
 
+    /** System property: {@code copy} makes {@link PipeOptions.Forwarding#DEFAULT} the public-API (copying) path. */
+    public static final String FORWARDING_PROPERTY = "connectproxy.pipe.forwarding";
+
     private static final Logger LOG = Logger.getLogger(Pipe.class.getName());
+    /** How the FINE end-of-pipe line names the path taken (tests of both paths check it). */
+    static final String PASSED_THROUGH = "buffers passed through";
+    static final String COPIED = "reads copied";
+    /** The last unrecognised {@value #FORWARDING_PROPERTY} value warned about, so that it is said once, not per pipe. */
+    private static volatile String warnedForwardingValue;
 
     private final Vertx vertx;
     private final PipeOptions options;
@@ -35,10 +57,14 @@ public final class Pipe {
     private long lastActivityNanos = startNanos;
     private long idleTimerId = -1;
     private boolean finished;
+    /** Reads are Netty's buffers, written on without a copy. */
+    private final boolean passThrough;
 
     private Pipe(Vertx vertx, NetSocket a, NetSocket b, PipeOptions options) {
         this.vertx = vertx;
         this.options = options;
+        this.passThrough = resolve(options.forwarding()) == PipeOptions.Forwarding.PASS_THROUGH
+                && a instanceof NetSocketInternal && b instanceof NetSocketInternal;
         this.a = new Side("A", a);
         this.b = new Side("B", b);
         this.a.other = this.b;
@@ -69,6 +95,11 @@ public final class Pipe {
         return HalfClose.enable(Objects.requireNonNull(socket, "socket")) != null;
     }
 
+    /** True when this pipe forwards Netty's buffers without copying them (for tests of both paths). */
+    boolean passesBuffersThrough() {
+        return passThrough;
+    }
+
     /** Completes once both sockets are closed; never fails. */
     public Future<PipeResult> result() {
         return result.future();
@@ -94,28 +125,66 @@ public final class Pipe {
         if (options.halfClose()) {
             side.halfClose = HalfClose.enable(s);
         }
-        s.handler(buffer -> onData(side, buffer));
+        if (passThrough) {
+            ((NetSocketInternal) s).messageHandler(msg -> onMessage(side, msg));
+        } else {
+            s.handler(buffer -> onData(side, buffer));
+        }
         s.endHandler(v -> onClosedAndDrained(side));
         s.exceptionHandler(e -> onError(side, e));
         // our write queue towards `side` has room again: let the other side send more
         s.drainHandler(v -> onDrain(side.other));
     }
 
+    /** The pass-through path: what Vert.x read, as Netty delivered it (ours to write or to release). */
+    private void onMessage(Side from, Object msg) {
+        if (msg instanceof ByteBuf buf) {
+            onByteBuf(from, buf);
+        } else if (msg instanceof Buffer buffer) {
+            // read while the socket waited for the pipe, under Vert.x's default handler: already a copy
+            onData(from, buffer);
+        } else {
+            ReferenceCountUtil.release(msg); // not data; Vert.x's own handler drops such messages too
+        }
+    }
+
+    private void onByteBuf(Side from, ByteBuf buf) {
+        int length = buf.readableBytes();
+        if (finished || length == 0) {
+            buf.release();
+            if (!finished) {
+                onEndMarker(from);
+            }
+            return;
+        }
+        forwarded(from, length, from.other.internal.writeMessage(buf));
+    }
+
+    /** The public-API path: each read is a heap copy Vert.x made. */
     private void onData(Side from, Buffer buffer) {
         if (finished) {
             return;
         }
         if (buffer.length() == 0) {
-            // HalfClose's marker: queued behind all data, so everything before it has been forwarded
-            if (from.halfClose != null && from.halfClose.inputShutdown()) {
-                onHalfClosed(from);
-            }
+            onEndMarker(from);
             return;
         }
-        from.bytesRead += buffer.length();
+        forwarded(from, buffer.length(), from.other.socket.write(buffer));
+    }
+
+    /** An empty read: HalfClose's marker, queued behind all data, so everything before it has been forwarded. */
+    private void onEndMarker(Side from) {
+        if (from.halfClose != null && from.halfClose.inputShutdown()) {
+            onHalfClosed(from);
+        }
+    }
+
+    /** {@code length} bytes read from {@code from} were handed to the other side as {@code write}. */
+    private void forwarded(Side from, int length, Future<Void> write) {
+        from.bytesRead += length;
         lastActivityNanos = System.nanoTime();
         Side to = from.other;
-        to.lastWrite = to.socket.write(buffer);
+        to.lastWrite = write;
         if (!from.paused && to.socket.writeQueueFull()) {
             from.paused = true;
             from.pauses++;
@@ -172,6 +241,25 @@ public final class Pipe {
         finish(side.errorReason(), e, false);
     }
 
+    private static PipeOptions.Forwarding resolve(PipeOptions.Forwarding requested) {
+        if (requested != PipeOptions.Forwarding.DEFAULT) {
+            return requested;
+        }
+        String value = System.getProperty(FORWARDING_PROPERTY);
+        if (value == null || value.isBlank() || value.equalsIgnoreCase("pass-through")) {
+            return PipeOptions.Forwarding.PASS_THROUGH;
+        }
+        if (value.equalsIgnoreCase("copy")) {
+            return PipeOptions.Forwarding.COPY;
+        }
+        if (!value.equals(warnedForwardingValue)) {
+            warnedForwardingValue = value;
+            LogFields.log(LOG, Level.WARNING, "unknown pipe forwarding, using pass-through", "property",
+                    FORWARDING_PROPERTY, "value", value, "allowed", "pass-through, copy");
+        }
+        return PipeOptions.Forwarding.PASS_THROUGH;
+    }
+
     private void scheduleIdleCheck(long delayNanos) {
         if (delayNanos <= 0 || finished) {
             return;
@@ -201,7 +289,8 @@ public final class Pipe {
         Future.join(closeA, closeB).onComplete(done -> {
             PipeResult r = new PipeResult(a.bytesRead, b.bytesRead, reason, cause, a.pauses, b.pauses,
                     Duration.ofNanos(System.nanoTime() - startNanos));
-            LOG.fine(() -> "pipe " + a.socket.remoteAddress() + " <-> " + b.socket.remoteAddress() + " ended: " + r);
+            LOG.fine(() -> "pipe " + a.socket.remoteAddress() + " <-> " + b.socket.remoteAddress() + " ended ("
+                    + (passThrough ? PASSED_THROUGH : COPIED) + "): " + r);
             result.complete(r);
         });
     }
@@ -220,6 +309,8 @@ public final class Pipe {
     private static final class Side {
         final String name;
         final NetSocket socket;
+        /** The same socket where the pass-through path can use it, else null. */
+        final NetSocketInternal internal;
         Side other;
         HalfClose.Handle halfClose;
         long bytesRead;
@@ -233,6 +324,7 @@ public final class Pipe {
         Side(String name, NetSocket socket) {
             this.name = name;
             this.socket = socket;
+            this.internal = socket instanceof NetSocketInternal i ? i : null;
         }
 
         PipeResult.Reason closedReason() {

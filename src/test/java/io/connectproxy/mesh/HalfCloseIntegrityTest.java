@@ -2,6 +2,7 @@ package io.connectproxy.mesh;
 
 import io.connectproxy.testsupport.Await;
 
+import io.connectproxy.net.PipePath;
 import io.connectproxy.runtime.ProxyRuntime;
 import io.connectproxy.testsupport.HalfCloseApp;
 import io.connectproxy.testsupport.HalfCloseTraffic;
@@ -13,12 +14,14 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -35,12 +38,19 @@ class HalfCloseIntegrityTest extends MeshTestBase {
             "0,6,102400,5242880").split(",")).mapToLong(s -> Long.parseLong(s.trim())).toArray();
     static final int REPETITIONS = Integer.getInteger("halfclose.repetitions", 3);
 
+    /** Each TLS engine on each of the pipe's paths (Netty's buffers passed through, or Vert.x's copies). */
+    static Stream<Arguments> enginesAndPaths() {
+        return Stream.of("openssl", "jdk").flatMap(engine -> Stream.of("pass-through", "copy")
+                .map(path -> Arguments.of(engine, path)));
+    }
+
     /** A client sends, shuts its write side and reads to EOF; the app echoes, then ends with a trailer. */
-    @ParameterizedTest(name = "tls_engine {0}")
-    @ValueSource(strings = {"openssl", "jdk"})
+    @ParameterizedTest(name = "tls_engine {0}, forwarding {1}")
+    @MethodSource("enginesAndPaths")
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
-    void clientHalfCloseGetsTheWholeAnswer(String engine) throws Exception {
-        try (HalfCloseApp app = HalfCloseApp.start(HalfCloseApp.Mode.ECHO_THEN_TRAILER)) {
+    void clientHalfCloseGetsTheWholeAnswer(String engine, String forwarding) throws Exception {
+        try (PipePath path = PipePath.select(forwarding);
+             HalfCloseApp app = HalfCloseApp.start(HalfCloseApp.Mode.ECHO_THEN_TRAILER)) {
             int upstream = meshTo(app, engine);
             List<String> report = new ArrayList<>();
             int bad = 0;
@@ -54,17 +64,19 @@ class HalfCloseIntegrityTest extends MeshTestBase {
                     report.add(size + " B sent, #" + i + ": " + got + " (want " + want + ")");
                 }
             }
-            assertEquals(0, bad, "tls_engine " + engine + ", answers that were not intact:\n"
-                    + String.join("\n", report));
+            assertEquals(0, bad, "tls_engine " + engine + ", forwarding " + forwarding
+                    + ", answers that were not intact:\n" + String.join("\n", report));
+            path.assertTaken();
         }
     }
 
     /** The app answers first, shuts its write side and keeps reading: the client's bytes sent after that arrive. */
-    @ParameterizedTest(name = "tls_engine {0}")
-    @ValueSource(strings = {"openssl", "jdk"})
+    @ParameterizedTest(name = "tls_engine {0}, forwarding {1}")
+    @MethodSource("enginesAndPaths")
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
-    void appHalfCloseStillReceivesTheClient(String engine) throws Exception {
-        try (HalfCloseApp app = HalfCloseApp.start(HalfCloseApp.Mode.ANSWER_FIRST)) {
+    void appHalfCloseStillReceivesTheClient(String engine, String forwarding) throws Exception {
+        try (PipePath path = PipePath.select(forwarding);
+             HalfCloseApp app = HalfCloseApp.start(HalfCloseApp.Mode.ANSWER_FIRST)) {
             int upstream = meshTo(app, engine);
             List<String> report = new ArrayList<>();
             int bad = 0;
@@ -81,8 +93,9 @@ class HalfCloseIntegrityTest extends MeshTestBase {
                             + " half-close " + received + " (want " + want + ")");
                 }
             }
-            assertEquals(0, bad, "tls_engine " + engine + ", exchanges that were not intact:\n"
-                    + String.join("\n", report));
+            assertEquals(0, bad, "tls_engine " + engine + ", forwarding " + forwarding
+                    + ", exchanges that were not intact:\n" + String.join("\n", report));
+            path.assertTaken();
         }
     }
 

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +23,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -33,10 +38,11 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The pipe between real sockets. Clients and some apps are blocking java.net sockets on the test thread (never
@@ -47,51 +53,53 @@ class PipeTest {
 
     private static final int SO_TIMEOUT_MS = 5_000;
 
-    @Test
+    @BothPaths
     @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
-    void echoesThroughPlainTcpAndCompletesOnClose(Vertx vertx) throws Exception {
+    void echoesThroughPlainTcpAndCompletesOnClose(PipeOptions.Forwarding forwarding, Vertx vertx) throws Exception {
         int app = echoApp(vertx);
-        ProxyHarness proxy = ProxyHarness.start(vertx, new NetServerOptions(), app, PipeOptions.DEFAULTS).await();
+        ProxyHarness proxy = ProxyHarness.start(vertx, new NetServerOptions(), app, options(forwarding)).await();
         byte[] payload = randomBytes(1 << 20);
         try (Socket client = connect(proxy.port)) {
             byte[] echoed = writeThenRead(client, payload);
             assertArrayEquals(payload, echoed);
         }
         PipeResult result = proxy.results.poll(5, TimeUnit.SECONDS);
+        assertPath(proxy, forwarding);
         assertNotNull(result, "pipe ended");
         assertEquals(payload.length, result.bytesAToB());
         assertEquals(payload.length, result.bytesBToA());
         assertEquals(PipeResult.Reason.COMPLETED, result.reason(), String.valueOf(result));
     }
 
-    @ParameterizedTest
-    @EnumSource(TlsEngine.class)
+    @ParameterizedTest(name = "{0}, {1}")
+    @MethodSource("enginesAndPaths")
     @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
-    void echoesWithTlsOnTheClientSide(TlsEngine engine, Vertx vertx) throws Exception {
+    void echoesWithTlsOnTheClientSide(TlsEngine engine, PipeOptions.Forwarding forwarding, Vertx vertx) throws Exception {
         TestCa ca = TestCa.create();
         TlsIdentity server = ca.identity("web");
         int app = echoApp(vertx);
         NetServerOptions tls = MeshTlsOptions.serverOptions(new NetServerOptions(), MeshTlsOptions.server(server),
                 engine);
-        ProxyHarness proxy = ProxyHarness.start(vertx, tls, app, PipeOptions.DEFAULTS).await();
+        ProxyHarness proxy = ProxyHarness.start(vertx, tls, app, options(forwarding)).await();
         byte[] payload = randomBytes(300_000);
         try (SSLSocket client = tlsClient(ca.identity("api"), proxy.port, "TLSv1.3")) {
             byte[] echoed = writeThenRead(client, payload);
             assertArrayEquals(payload, echoed);
         }
         PipeResult result = proxy.results.poll(5, TimeUnit.SECONDS);
+        assertPath(proxy, forwarding);
         assertNotNull(result);
         assertEquals(payload.length, result.bytesAToB());
         assertEquals(payload.length, result.bytesBToA());
     }
 
-    @Test
+    @BothPaths
     @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
-    void halfCloseReachesTheAppAndItsReplyStillComesBack(Vertx vertx) throws Exception {
+    void halfCloseReachesTheAppAndItsReplyStillComesBack(PipeOptions.Forwarding forwarding, Vertx vertx) throws Exception {
         try (ServerSocket app = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             CompletableFuture<Void> appDone = CompletableFuture.runAsync(() -> replyAfterEof(app));
             ProxyHarness proxy = ProxyHarness.start(vertx, new NetServerOptions(), app.getLocalPort(),
-                    PipeOptions.DEFAULTS).await();
+                    options(forwarding)).await();
             try (Socket client = connect(proxy.port)) {
                 byte[] request = "hello, app".getBytes(StandardCharsets.US_ASCII);
                 client.getOutputStream().write(request);
@@ -101,6 +109,7 @@ class PipeTest {
             }
             appDone.get(5, TimeUnit.SECONDS);
             PipeResult result = proxy.results.poll(5, TimeUnit.SECONDS);
+            assertPath(proxy, forwarding);
             assertNotNull(result);
             assertEquals(PipeResult.Reason.COMPLETED, result.reason());
             assertEquals(10, result.bytesAToB());
@@ -114,16 +123,16 @@ class PipeTest {
      * request and its EOF reach the app, and that the pipe never reports such a connection as completed unless the
      * answer did arrive.
      */
-    @ParameterizedTest
-    @EnumSource(TlsEngine.class)
+    @ParameterizedTest(name = "{0}, {1}")
+    @MethodSource("enginesAndPaths")
     @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
-    void halfCloseFromATls13Client(TlsEngine engine, Vertx vertx) throws Exception {
+    void halfCloseFromATls13Client(TlsEngine engine, PipeOptions.Forwarding forwarding, Vertx vertx) throws Exception {
         TestCa ca = TestCa.create();
         NetServerOptions tls = MeshTlsOptions.serverOptions(new NetServerOptions(),
                 MeshTlsOptions.server(ca.identity("web")), engine);
         try (ServerSocket app = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             CompletableFuture<Void> appDone = CompletableFuture.runAsync(() -> replyAfterEof(app));
-            ProxyHarness proxy = ProxyHarness.start(vertx, tls, app.getLocalPort(), PipeOptions.DEFAULTS).await();
+            ProxyHarness proxy = ProxyHarness.start(vertx, tls, app.getLocalPort(), options(forwarding)).await();
             String reply;
             try (SSLSocket client = tlsClient(ca.identity("api"), proxy.port, "TLSv1.3")) {
                 client.getOutputStream().write("hello, app".getBytes(StandardCharsets.US_ASCII));
@@ -133,6 +142,7 @@ class PipeTest {
             }
             appDone.get(5, TimeUnit.SECONDS); // the app saw the whole request and its EOF
             PipeResult result = proxy.results.poll(5, TimeUnit.SECONDS);
+            assertPath(proxy, forwarding);
             assertNotNull(result, "pipe ended");
             assertEquals(10, result.bytesAToB(), String.valueOf(result));
             assertEquals(reply.equals("read 10 bytes"), result.reason() == PipeResult.Reason.COMPLETED,
@@ -141,9 +151,9 @@ class PipeTest {
         }
     }
 
-    @Test
+    @BothPaths
     @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
-    void fiftyMegabytesToASlowReaderStayBounded(Vertx vertx) throws Exception {
+    void fiftyMegabytesToASlowReaderStayBounded(PipeOptions.Forwarding forwarding, Vertx vertx) throws Exception {
         long total = 50L << 20;
         AtomicLong received = new AtomicLong();
         AtomicLong maxInFlight = new AtomicLong();
@@ -170,7 +180,7 @@ class PipeTest {
             });
         });
         int appPort = app.listen(0, "127.0.0.1").await().actualPort();
-        proxyRef[0] = ProxyHarness.start(vertx, new NetServerOptions(), appPort, PipeOptions.DEFAULTS).await();
+        proxyRef[0] = ProxyHarness.start(vertx, new NetServerOptions(), appPort, options(forwarding)).await();
         Runtime rt = Runtime.getRuntime();
         long heapBefore = usedHeap(rt);
         try (Socket client = connect(proxyRef[0].port)) {
@@ -183,6 +193,7 @@ class PipeTest {
             assertEquals(total, appDone.future().await(30, TimeUnit.SECONDS));
         }
         PipeResult result = proxyRef[0].results.poll(5, TimeUnit.SECONDS);
+        assertPath(proxyRef[0], forwarding);
         assertNotNull(result);
         assertEquals(total, result.bytesAToB());
         assertTrue(result.pausesOfA() > 0, "the client side was paused for the slow app: " + result);
@@ -191,9 +202,9 @@ class PipeTest {
         assertTrue(usedHeap(rt) - heapBefore < 32L << 20, "heap grew by " + (usedHeap(rt) - heapBefore));
     }
 
-    @Test
+    @BothPaths
     @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
-    void idleTimeoutClosesBothSidesButActivityKeepsItOpen(Vertx vertx) throws Exception {
+    void idleTimeoutClosesBothSidesButActivityKeepsItOpen(PipeOptions.Forwarding forwarding, Vertx vertx) throws Exception {
         Promise<Void> appSideClosed = Promise.promise();
         NetServer app = vertx.createNetServer().connectHandler(socket -> {
             socket.handler(socket::write);
@@ -201,7 +212,7 @@ class PipeTest {
         });
         int appPort = app.listen(0, "127.0.0.1").await().actualPort();
         ProxyHarness proxy = ProxyHarness.start(vertx, new NetServerOptions(), appPort,
-                PipeOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(300))).await();
+                options(forwarding).withIdleTimeout(Duration.ofMillis(300))).await();
         try (Socket client = connect(proxy.port)) {
             long start = System.nanoTime();
             for (int i = 0; i < 6; i++) { // 600 ms of activity, each gap shorter than the timeout
@@ -217,13 +228,14 @@ class PipeTest {
         }
         appSideClosed.future().await(5, TimeUnit.SECONDS);
         PipeResult result = proxy.results.poll(5, TimeUnit.SECONDS);
+        assertPath(proxy, forwarding);
         assertEquals(PipeResult.Reason.IDLE_TIMEOUT, result.reason());
         assertEquals(6, result.bytesAToB());
     }
 
-    @Test
+    @BothPaths
     @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
-    void peerResetClosesTheOtherSide(Vertx vertx) throws Exception {
+    void peerResetClosesTheOtherSide(PipeOptions.Forwarding forwarding, Vertx vertx) throws Exception {
         Promise<Void> appSideClosed = Promise.promise();
         Promise<Void> appConnected = Promise.promise();
         NetServer app = vertx.createNetServer().connectHandler(socket -> {
@@ -231,7 +243,7 @@ class PipeTest {
             socket.closeHandler(v -> appSideClosed.tryComplete());
         });
         int appPort = app.listen(0, "127.0.0.1").await().actualPort();
-        ProxyHarness proxy = ProxyHarness.start(vertx, new NetServerOptions(), appPort, PipeOptions.DEFAULTS).await();
+        ProxyHarness proxy = ProxyHarness.start(vertx, new NetServerOptions(), appPort, options(forwarding)).await();
         Socket client = connect(proxy.port);
         client.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
         appConnected.future().await(5, TimeUnit.SECONDS);
@@ -239,43 +251,97 @@ class PipeTest {
         client.close();
         appSideClosed.future().await(5, TimeUnit.SECONDS);
         PipeResult result = proxy.results.poll(5, TimeUnit.SECONDS);
+        assertPath(proxy, forwarding);
         assertNotNull(result);
         assertTrue(EnumSet.of(PipeResult.Reason.A_ERROR, PipeResult.Reason.A_CLOSED).contains(result.reason()),
                 String.valueOf(result));
     }
 
-    @Test
+    @BothPaths
     @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
-    void appClosingClosesTheClient(Vertx vertx) throws Exception {
+    void appClosingClosesTheClient(PipeOptions.Forwarding forwarding, Vertx vertx) throws Exception {
         NetServer app = vertx.createNetServer().connectHandler(socket ->
                 socket.write("bye").onComplete(ar -> socket.close()));
         int appPort = app.listen(0, "127.0.0.1").await().actualPort();
         ProxyHarness proxy = ProxyHarness.start(vertx, new NetServerOptions(), appPort,
-                PipeOptions.DEFAULTS.withHalfClose(false)).await();
+                options(forwarding).withHalfClose(false)).await();
         try (Socket client = connect(proxy.port)) {
             assertEquals("bye", new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
         }
         PipeResult result = proxy.results.poll(5, TimeUnit.SECONDS);
+        assertPath(proxy, forwarding);
         assertEquals(PipeResult.Reason.B_CLOSED, result.reason());
         assertEquals(3, result.bytesBToA());
     }
 
-    @Test
+    @BothPaths
     @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
-    void closeFromOurSideEndsThePipe(Vertx vertx) throws Exception {
+    void closeFromOurSideEndsThePipe(PipeOptions.Forwarding forwarding, Vertx vertx) throws Exception {
         int app = echoApp(vertx);
-        ProxyHarness proxy = ProxyHarness.start(vertx, new NetServerOptions(), app, PipeOptions.DEFAULTS).await();
+        ProxyHarness proxy = ProxyHarness.start(vertx, new NetServerOptions(), app, options(forwarding)).await();
         try (Socket client = connect(proxy.port)) {
             client.getOutputStream().write('x');
             assertEquals('x', client.getInputStream().read());
             Pipe pipe = proxy.pipes.poll(5, TimeUnit.SECONDS);
             PipeResult result = pipe.close().await(5, TimeUnit.SECONDS);
+            assertPath(proxy, forwarding);
             assertEquals(PipeResult.Reason.CLOSED_LOCALLY, result.reason());
             assertEquals(-1, client.getInputStream().read());
         }
     }
 
+    @org.junit.jupiter.api.Test
+    @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+    void defaultPassesBuffersThroughUnlessThePropertySaysCopy(Vertx vertx) throws Exception {
+        int app = echoApp(vertx);
+        ProxyHarness proxy = ProxyHarness.start(vertx, new NetServerOptions(), app, PipeOptions.DEFAULTS).await();
+        String before = System.getProperty(Pipe.FORWARDING_PROPERTY);
+        try {
+            for (String value : new String[] {"", "copy", "pass-through", "COPY", "no-such-path"}) {
+                System.setProperty(Pipe.FORWARDING_PROPERTY, value);
+                try (Socket client = connect(proxy.port)) {
+                    client.getOutputStream().write('x');
+                    assertEquals('x', client.getInputStream().read(), "echo with " + value);
+                }
+                Pipe pipe = proxy.pipes.poll(5, TimeUnit.SECONDS);
+                assertNotNull(pipe, "pipe with " + value);
+                assertEquals(!value.equalsIgnoreCase("copy"), pipe.passesBuffersThrough(),
+                        Pipe.FORWARDING_PROPERTY + "=" + value);
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty(Pipe.FORWARDING_PROPERTY);
+            } else {
+                System.setProperty(Pipe.FORWARDING_PROPERTY, before);
+            }
+        }
+    }
+
     // ---- helpers
+
+    /** Every test runs on both of the pipe's ways to forward a read: Netty's buffers as they are, and copies. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.METHOD)
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = PipeOptions.Forwarding.class, names = {"PASS_THROUGH", "COPY"})
+    @interface BothPaths {
+    }
+
+    static Stream<Arguments> enginesAndPaths() {
+        return Stream.of(TlsEngine.values()).flatMap(engine -> Stream.of(PipeOptions.Forwarding.PASS_THROUGH,
+                PipeOptions.Forwarding.COPY).map(path -> Arguments.of(engine, path)));
+    }
+
+    private static PipeOptions options(PipeOptions.Forwarding forwarding) {
+        return PipeOptions.DEFAULTS.withForwarding(forwarding);
+    }
+
+    /** The test ran on the path it names (Vert.x's sockets can always be passed through). */
+    private static void assertPath(ProxyHarness proxy, PipeOptions.Forwarding forwarding) {
+        boolean want = forwarding == PipeOptions.Forwarding.PASS_THROUGH;
+        assertTrue(!proxy.passThrough.isEmpty() && proxy.passThrough.stream().allMatch(p -> p == want),
+                "pipes passed buffers through: " + proxy.passThrough + ", want all " + want);
+    }
 
     private static int echoApp(Vertx vertx) {
         NetServer app = vertx.createNetServer().connectHandler(socket -> socket.handler(socket::write));

@@ -1,6 +1,8 @@
 package io.connectproxy.net;
 
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 
 import io.vertx.core.Future;
@@ -19,6 +21,8 @@ final class ProxyHarness {
     final NetClient client;
     final BlockingQueue<PipeResult> results = new LinkedBlockingQueue<>();
     final BlockingQueue<Pipe> pipes = new LinkedBlockingQueue<>();
+    /** Per pipe started: whether it passes Netty's buffers through (else it copies). */
+    final List<Boolean> passThrough = new CopyOnWriteArrayList<>();
     final int port;
 
     private ProxyHarness(NetServer server, NetClient client, int port) {
@@ -39,6 +43,7 @@ final class ProxyHarness {
                     return;
                 }
                 Pipe pipe = Pipe.start(vertx, inbound, ar.result(), options);
+                self[0].passThrough.add(pipe.passesBuffersThrough());
                 self[0].pipes.add(pipe);
                 pipe.result().onSuccess(self[0].results::add);
             });
