@@ -108,6 +108,14 @@ public record ProxyConfig(
         return ProxyTuning.maxHandshakesInFlight(JsonFields.weak(proxyConfig, ""));
     }
 
+    /**
+     * {@code max_inbound_connections}: proxied connections the public listener holds open at once, over all event
+     * loops (0: no bound). One more is closed at once, before its handshake when the bound is already reached.
+     */
+    public int maxInboundConnections() {
+        return ProxyTuning.maxInboundConnections(JsonFields.weak(proxyConfig, ""));
+    }
+
     public boolean hasPublicListener() {
         return bindPort != NO_PUBLIC_LISTENER;
     }

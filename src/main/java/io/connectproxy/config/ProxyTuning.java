@@ -17,8 +17,15 @@ record ProxyTuning(int localConnectTimeoutMs, int handshakeTimeoutMs, long idleT
     static final String ACCEPT_BACKLOG = "accept_backlog";
     /** TLS handshakes the public listener runs at once per event loop; the rest wait their turn. 0: no bound. */
     static final String MAX_HANDSHAKES_IN_FLIGHT = "max_handshakes_in_flight";
+    /** Proxied connections the public listener holds open at once (all event loops); 0: no bound. */
+    static final String MAX_INBOUND_CONNECTIONS = "max_inbound_connections";
     static final int DEFAULT_ACCEPT_BACKLOG = 0;
     static final int DEFAULT_MAX_HANDSHAKES_IN_FLIGHT = 16;
+    /**
+     * Above the 3,000-connection cold burst a sidecar must take whole; at the ~60-80 KB of RSS a proxied connection
+     * costs (bench/RESULTS.md), about 300 MB at the bound rather than an out-of-memory kill without one.
+     */
+    public static final int DEFAULT_MAX_INBOUND_CONNECTIONS = 4_096;
     /** Linux caps the backlog at somaxconn anyway; a larger number is almost certainly a typo. */
     static final int MAX_ACCEPT_BACKLOG = 65_535;
 
@@ -45,12 +52,13 @@ record ProxyTuning(int localConnectTimeoutMs, int handshakeTimeoutMs, long idleT
     }
 
     /**
-     * The two public-listener load keys, validated (errors name the field); read again by the accessors of
+     * The public-listener load keys, validated (errors name the field); read again by the accessors of
      * {@link ProxyConfig} from its stored map, so the record and its many constructors stay as they are.
      */
     static void checkListenerLoad(JsonFields opaque) {
         acceptBacklog(opaque);
         maxHandshakesInFlight(opaque);
+        maxInboundConnections(opaque);
     }
 
     static int acceptBacklog(JsonFields opaque) {
@@ -59,6 +67,10 @@ record ProxyTuning(int localConnectTimeoutMs, int handshakeTimeoutMs, long idleT
 
     static int maxHandshakesInFlight(JsonFields opaque) {
         return bounded(opaque, MAX_HANDSHAKES_IN_FLIGHT, DEFAULT_MAX_HANDSHAKES_IN_FLIGHT, 100_000);
+    }
+
+    static int maxInboundConnections(JsonFields opaque) {
+        return bounded(opaque, MAX_INBOUND_CONNECTIONS, DEFAULT_MAX_INBOUND_CONNECTIONS, 1_000_000);
     }
 
     private static int bounded(JsonFields opaque, String key, int fallback, int max) {
