@@ -198,14 +198,14 @@ public final class InboundAcceptorVerticle extends VerticleBase {
         if (reason.equals(HandshakeFailureClassifier.PROBE)) {
             // a TCP health check (Consul's "Connect Sidecar Listening" every 10 s): not a failure
             metrics.probed(LISTENER);
-            LogFields.log(LOG, Level.FINE, "inbound: probe (connected and closed without sending)",
+            LogFields.log(LOG, Level.FINE, "inbound: probe from a health check (connected and closed without sending)",
                     "listener", LISTENER, "peer", peer);
             socket.close();
             return;
         }
         metrics.handshakeFailed(LISTENER, reason);
         metrics.rejected(LISTENER, "handshake");
-        rejections.log("inbound: rejected in the TLS handshake", "listener", LISTENER, "peer", peer,
+        rejections.log("inbound: rejected in the TLS handshake (" + reason + ")", "listener", LISTENER, "peer", peer,
                 "destination", config.serviceName(), "reason", "handshake", "handshake_failure", reason,
                 "error", e.getClass().getSimpleName() + ": " + e.getMessage());
         socket.close();
@@ -229,7 +229,8 @@ public final class InboundAcceptorVerticle extends VerticleBase {
             AuthzDecision d = ar.succeeded() ? ar.result() : AuthzDecision.agentUnavailable(ar.cause().getMessage());
             metrics.authorization(d.error() ? "error" : d.allowed() ? "allow" : "deny");
             if (!d.allowed()) {
-                reject(socket, peer, client.uri(), d.error() ? "authz_error" : "denied", d.reason());
+                reject(socket, peer, client.uri(), d.error() ? "authz_error" : "denied",
+                        client.uri() + " denied: " + d.reason());
                 return;
             }
             dialApp(socket, peer, client, serial, generation);
@@ -272,7 +273,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
 
     private void reject(NetSocket socket, String peer, String spiffeId, String reason, String detail) {
         metrics.rejected(LISTENER, reason);
-        rejections.log("inbound: rejected connection: " + detail, "listener", LISTENER, "peer", peer,
+        rejections.log("inbound: rejected (" + reason + "): " + detail, "listener", LISTENER, "peer", peer,
                 "spiffe_id", spiffeId, "destination", config.serviceName(), "reason", reason);
         socket.close();
     }

@@ -117,7 +117,7 @@ final class InboundTestSupport {
 
         /** Messages (formatted) that contain every one of {@code parts}. */
         List<String> matching(String... parts) {
-            return records.stream().map(r -> r.getLevel() + " " + r.getMessage())
+            return records.stream().map(io.connectproxy.testsupport.LogCapture::line)
                     .filter(m -> java.util.Arrays.stream(parts).allMatch(m::contains)).toList();
         }
 

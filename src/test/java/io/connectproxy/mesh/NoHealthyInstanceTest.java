@@ -37,7 +37,7 @@ class NoHealthyInstanceTest {
     private final Handler capture = new Handler() {
         @Override
         public void publish(LogRecord r) {
-            logged.add(r.getLevel() + " " + r.getMessage());
+            logged.add(io.connectproxy.testsupport.LogCapture.line(r));
         }
 
         @Override
