@@ -133,7 +133,9 @@ class ConsulCommandLineE2eTest extends MeshTestBase {
                 "-wait-timeout", "12s", "-pprof-addr", "127.0.0.1:6060", "-stale");
         assertTrue(p.awaitLine(l -> l.startsWith("-pprof-addr 127.0.0.1:6060: ignored here"), Duration.ofSeconds(20))
                 != null, p.output());
-        assertTrue(p.stderr().contains("-stale: accepted and has no effect"), p.stderr());
+        // awaited too: the reader of stderr may not have taken the next line yet
+        assertTrue(p.awaitLine(l -> l.startsWith("-stale: accepted and has no effect"), Duration.ofSeconds(5))
+                != null, p.output());
         String waiting = p.awaitLine(l -> l.contains("[INFO]  proxy.config: waiting for a connect-proxy registered "
                 + "for service id nosuch (Proxy.DestinationServiceID) on the Consul agent at http://" + agent
                 + ": none is registered yet"), Duration.ofSeconds(20));
