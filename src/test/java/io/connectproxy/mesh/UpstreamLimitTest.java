@@ -55,6 +55,9 @@ class UpstreamLimitTest {
         mesh.register(Wire.service("web", "web", TestMesh.freePort(), TestMesh.freePort(), null, new JsonArray()
                 .add(Wire.upstream("echo", port).put("config", new JsonObject().put("max_connections", 1)))));
         ProxyRuntime web = mesh.startSidecar("web");
+        // ready does not wait for endpoints: before they are known a connection is closed as no_endpoint
+        Await.until(Duration.ofSeconds(10), "echo's endpoint known to web", () ->
+                web.upstreamEndpoints("service/default/echo") == 1);
 
         try (LogCapture log = new LogCapture(UpstreamListenerVerticle.class); Socket first = connect(port)) {
             assertEquals("one", roundTrip(first, "one"));
