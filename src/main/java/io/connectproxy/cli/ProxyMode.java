@@ -136,6 +136,8 @@ public final class ProxyMode implements Mode {
         String waitTimeoutText;
         HostPort metricsBind;
         boolean accessLog;
+        // known before the flags parse, so that even a bad flag is reported as one JSON line
+        boolean[] json = {jsonRequested(args)};
         try {
             GoFlags.Parsed parsed = FLAGS.parse(args);
             if (parsed.bool("h") || parsed.bool("help")) {
@@ -143,22 +145,31 @@ public final class ProxyMode implements Mode {
                 return 0;
             }
             // what resolving logs (a misspelt proxy-config key in -conf) comes out in the product's format too
-            Logging.configure(LogLevel.DEFAULT, parsed.bool("log-json"));
+            json[0] = json[0] || parsed.bool("log-json");
+            Logging.configure(LogLevel.DEFAULT, json[0]);
             launch = resolve(parsed, env);
+            json[0] = launch.logJson();
             registration = registration(parsed, launch);
             waitTimeout = waitTimeout(parsed, launch);
             waitTimeoutText = parsed.get("wait-timeout");
             metricsBind = metricsBind(parsed);
             accessLog = parsed.bool("access-log");
-            ConsulCompatFlags.noticeProxyFlags(parsed, err);
+            if (json[0]) {
+                ConsulCompatFlags.proxyNotices(parsed).forEach(LOG::info);
+            } else {
+                ConsulCompatFlags.noticeProxyFlags(parsed, err);
+            }
         } catch (ConfigException e) {
-            err.println(e.getMessage());
+            if (json[0]) {
+                Logging.configure(LogLevel.DEFAULT, true);
+            }
+            tell(err, json[0], Level.SEVERE, e.getMessage());
             return ConfigException.EXIT_CODE;
         }
         Logging.redact(launch.agent().token());
         Logging.redact(launch.source().token());
         Logging.configure(launch.logLevel(), launch.logJson());
-        LOG.info(() -> "starting connect-proxy: " + launch);
+        LOG.info(() -> "starting connect-proxy: " + describe(launch));
         TlsEngine.probeInBackground();
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -204,11 +215,13 @@ public final class ProxyMode implements Mode {
             }
             int code;
             if (e instanceof ConfigException ce) {
-                err.println(ce.getMessage());
+                tell(err, json[0], Level.SEVERE, ce.getMessage());
                 code = ConfigException.EXIT_CODE;
             } else {
                 LOG.log(Level.SEVERE, "start-up failed", e);
-                err.println("connect-proxy: start-up failed: " + e.getMessage());
+                if (!json[0]) {
+                    err.println("connect-proxy: start-up failed: " + e.getMessage());
+                }
                 code = 1;
             }
             stopping.set(true);
@@ -223,7 +236,9 @@ public final class ProxyMode implements Mode {
                 String line = "connect-proxy: -wait-timeout " + waitTimeoutText + " expired while "
                         + "waiting for " + waitingFor(launch) + "; exiting";
                 LOG.severe(line);
-                err.println(line);
+                if (!json[0]) {
+                    err.println(line);
+                }
                 vertx.close().onComplete(ar -> exit.complete(1));
             });
         }
@@ -240,6 +255,56 @@ public final class ProxyMode implements Mode {
             // the hook is running or ran: nothing to undo
         }
         return code;
+    }
+
+    /**
+     * Whether the command line asks for JSON logs ({@code -log-json}, {@code --log-json}, {@code -log-json=true}),
+     * read from the raw arguments: a flag that fails to parse must be reported in the format asked for too.
+     */
+    static boolean jsonRequested(List<String> args) {
+        for (String a : args) {
+            if (a.equals("--")) {
+                return false;
+            }
+            String flag = a.startsWith("--") ? a.substring(1) : a;
+            if (flag.equals("-log-json") || flag.equals("-log-json=true") || flag.equals("-log-json=1")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A line for the operator on stderr: plain text, or with JSON logs a log record, so that every line on stderr
+     * is one JSON object a log shipper can take (usage and command output stay plain text on stdout).
+     */
+    private static void tell(PrintStream err, boolean json, Level level, String line) {
+        if (json) {
+            LOG.log(level, line);
+        } else {
+            err.println(line);
+        }
+    }
+
+    /** The start-up line: what runs, from where, talking to which agent; never a token. */
+    static String describe(LaunchConfig launch) {
+        LaunchConfig.Source source = launch.source();
+        String from = switch (source.kind()) {
+            case FILE -> "config file " + launch.configFile();
+            case FLAGS -> "flags (service " + source.staticConfig().serviceName() + ")";
+            case SIDECAR_FOR -> "the sidecar registered for service id " + source.id();
+            case PROXY_ID -> "the proxy registration " + source.id();
+            case MANAGED_PROXY -> "the managed proxy " + source.id();
+        };
+        String agent = launch.agent().httpAddr() == null ? AgentSettings.DEFAULT_HTTP_ADDR : launch.agent().httpAddr();
+        return "proxy config from " + from + ", agent " + agent + ", admin listener "
+                + (launch.adminEnabled() ? hostPort(launch.adminBind().host(), launch.adminBind().port()) : "off")
+                + ", log level " + launch.logLevel().name().toLowerCase(java.util.Locale.ROOT)
+                + (launch.logJson() ? " (JSON)" : "");
+    }
+
+    private static String hostPort(String host, int port) {
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
 
     /** Builds a runtime around the process's metrics (tests substitute their own). */

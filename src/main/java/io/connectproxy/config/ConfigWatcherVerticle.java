@@ -199,9 +199,14 @@ public final class ConfigWatcherVerticle extends VerticleBase {
         }
         boolean isFirst = current == null;
         current = config;
-        LOG.info(() -> (isFirst ? "config loaded" : "config changed") + " from " + config.source() + ": service "
-                + config.serviceName() + ", public listener " + config.publicListenerKey() + " -> "
-                + config.localServiceKey() + ", " + config.upstreams().size() + " upstream(s)");
+        if (LOG.isLoggable(java.util.logging.Level.INFO)) {
+            io.connectproxy.logging.LogFields.log(LOG, java.util.logging.Level.INFO, (isFirst ? "config loaded"
+                    : "config changed") + " from " + config.source() + ": service " + config.serviceName()
+                    + ", public listener " + config.publicListenerKey() + " -> " + config.localServiceKey() + ", "
+                    + config.upstreams().size() + " upstream(s)", "source", config.source(),
+                    "service", config.serviceName(), "public_listener", config.publicListenerKey(),
+                    "upstreams", config.upstreams().size());
+        }
         vertx.eventBus().publish(Addresses.CONFIG, config);
         first.tryComplete(config);
     }

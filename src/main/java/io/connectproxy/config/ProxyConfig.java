@@ -119,6 +119,14 @@ public record ProxyConfig(
         return tuning.maxHandshakesInFlight();
     }
 
+    /**
+     * {@code max_inbound_connections}: proxied connections the public listener holds open at once, over all event
+     * loops (0: no bound). One more is closed at once, before its handshake when the bound is already reached.
+     */
+    public int maxInboundConnections() {
+        return tuning.maxInboundConnections();
+    }
+
     public boolean hasPublicListener() {
         return bindPort != NO_PUBLIC_LISTENER;
     }

@@ -31,6 +31,8 @@ public record UpstreamConfig(
     public static final String DEFAULT_DESTINATION_NAMESPACE = "default";
     public static final String DEFAULT_LOCAL_BIND_ADDRESS = "127.0.0.1";
     public static final int DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+    /** Per upstream, for the reasons of the public listener's {@code max_inbound_connections} default. */
+    public static final int DEFAULT_MAX_CONNECTIONS = ProxyTuning.DEFAULT_MAX_INBOUND_CONNECTIONS;
 
     public UpstreamConfig {
         Objects.requireNonNull(destinationType, "destinationType");
@@ -53,6 +55,14 @@ public record UpstreamConfig(
     @Override
     public JsonObject config() {
         return config.copy();
+    }
+
+    /**
+     * {@code config.max_connections}: proxied connections this upstream's listener holds open at once, over all
+     * event loops (0: no bound). Validated when the config was parsed.
+     */
+    public int maxConnections() {
+        return UpstreamParser.maxConnections(JsonFields.weak(config, "config"));
     }
 
     public boolean isUnixSocket() {

@@ -13,6 +13,8 @@ import java.util.List;
 final class UpstreamParser {
     static final String BALANCER = "balancer";
     static final String CONNECT_TIMEOUT_MS = "connect_timeout_ms";
+    /** Proxied connections this upstream's listener holds open at once (all event loops); 0: no bound. */
+    static final String MAX_CONNECTIONS = "max_connections";
 
     private UpstreamParser() {
     }
@@ -61,7 +63,8 @@ final class UpstreamParser {
                 : config.millisInt(CONNECT_TIMEOUT_MS, UpstreamConfig.DEFAULT_CONNECT_TIMEOUT_MS, 1);
         return new UpstreamConfig(type, name,
                 u.string("destination_namespace", UpstreamConfig.DEFAULT_DESTINATION_NAMESPACE),
-                u.string("datacenter"), address, port, socket, connectTimeout, balancer(config), config.json());
+                u.string("datacenter"), address, port, socket, connectTimeout, balancer(config),
+                checkedMaxConnections(config));
     }
 
     /** One {@code Proxy.Upstreams[i]} entry of an agent registration. */
@@ -84,7 +87,7 @@ final class UpstreamParser {
                         : w.destinationNamespace(),
                 emptyToNull(w.datacenter()), address, port, socket,
                 config.millisInt(CONNECT_TIMEOUT_MS, UpstreamConfig.DEFAULT_CONNECT_TIMEOUT_MS, 1),
-                balancer(config), config.json());
+                balancer(config), checkedMaxConnections(config));
     }
 
     /**
@@ -138,6 +141,23 @@ final class UpstreamParser {
                     + JsonFields.show(value));
         }
         return b;
+    }
+
+    /** The entry's {@code config} map once its {@code max_connections} is known to be valid (errors name it). */
+    private static io.vertx.core.json.JsonObject checkedMaxConnections(JsonFields config) {
+        maxConnections(config);
+        return config.json();
+    }
+
+    static int maxConnections(JsonFields config) {
+        Long v = config.integer(MAX_CONNECTIONS);
+        if (v == null) {
+            return UpstreamConfig.DEFAULT_MAX_CONNECTIONS;
+        }
+        if (v < 0 || v > 1_000_000) {
+            throw new ConfigException(config.path(MAX_CONNECTIONS), "must be 0-1000000 (0: no bound), got " + v);
+        }
+        return v.intValue();
     }
 
     static String emptyToNull(String s) {

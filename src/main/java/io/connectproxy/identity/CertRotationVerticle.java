@@ -204,11 +204,16 @@ public final class CertRotationVerticle extends VerticleBase {
         expired = false;
         metrics.leafExpiresAt(next.notAfter().getEpochSecond());
         if (previous == null) {
-            LOG.info(() -> "identity loaded: " + next.spiffeId().uri() + " serial " + next.serial()
-                    + ", valid until " + next.notAfter() + ", trusting roots " + next.rootSubjects());
+            io.connectproxy.logging.LogFields.log(LOG, java.util.logging.Level.INFO, "identity loaded: "
+                    + next.spiffeId().uri() + " serial " + next.serial() + ", valid until " + next.notAfter()
+                    + ", trusting roots " + next.rootSubjects(), "spiffe_id", next.spiffeId().uri(),
+                    "serial", next.serial(), "not_after", String.valueOf(next.notAfter()));
         } else {
-            LOG.info(() -> "identity rotated: serial " + previous.serial() + " -> " + next.serial()
-                    + (previous.rootIds().equals(next.rootIds()) ? "" : ", roots now " + next.rootSubjects()));
+            io.connectproxy.logging.LogFields.log(LOG, java.util.logging.Level.INFO, "identity rotated: serial "
+                    + previous.serial() + " -> " + next.serial() + (previous.rootIds().equals(next.rootIds()) ? ""
+                    : ", roots now " + next.rootSubjects()), "spiffe_id", next.spiffeId().uri(),
+                    "serial", next.serial(), "previous_serial", previous.serial(),
+                    "not_after", String.valueOf(next.notAfter()));
         }
         vertx.eventBus().publish(Addresses.IDENTITY, next);
         first.tryComplete(next);

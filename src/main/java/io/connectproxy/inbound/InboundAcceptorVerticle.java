@@ -11,8 +11,10 @@ import io.connectproxy.identity.PeerIdentityVerifier;
 import io.connectproxy.identity.SpiffeId;
 import io.connectproxy.identity.TlsEngine;
 import io.connectproxy.identity.TlsIdentity;
+import io.connectproxy.logging.LogFields;
 import io.connectproxy.logging.RateLimitedLog;
 import io.connectproxy.net.AdmissionGate;
+import io.connectproxy.net.ConnectionLimit;
 import io.connectproxy.net.FirstByteWatch;
 import io.connectproxy.net.ListenerDrain;
 import io.connectproxy.net.Pipe;
@@ -71,6 +73,8 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     private NetClient appClient;
     /** Bounds the handshakes this event loop runs at once ({@code max_handshakes_in_flight}). */
     private AdmissionGate handshakes;
+    /** Open proxied connections of the public listener over all event loops ({@code max_inbound_connections}). */
+    private ConnectionLimit connections;
     private long recheckTimer = -1;
     /** Open connections' bytes, added to the counters every second while they flow. */
     private ConnectionTracker tracker;
@@ -98,6 +102,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     public Future<?> start() {
         authorizer = newAuthorizer(config.serviceName());
         handshakes = new AdmissionGate(vertx, true, config.maxHandshakesInFlight(), config.handshakeTimeoutMs() / 2);
+        connections = ConnectionLimit.shared(vertx, LISTENER);
         appClient = createAppClient(config);
         vertx.eventBus().<ProxyConfig>localConsumer(Addresses.CONFIG, m -> onConfig(m.body()));
         vertx.eventBus().<TlsIdentity>localConsumer(Addresses.IDENTITY, m -> onIdentity(m.body()));
@@ -157,12 +162,18 @@ public final class InboundAcceptorVerticle extends VerticleBase {
             socket.close();
             return;
         }
+        if (!connections.hasRoom(config.maxInboundConnections())) {
+            // full already: refuse before spending a handshake on it (the dial re-checks, as this only looks)
+            overLimit(socket, String.valueOf(socket.remoteAddress()), null);
+            return;
+        }
         // in the connect handler, before the channel's first read creates the handle the watch wraps
         FirstByteWatch firstByte = FirstByteWatch.start(socket);
         if (!handshakes.admit(socket, () -> upgrade(socket, firstByte))) {
             metrics.rejected(LISTENER, "overloaded");
-            rejections.log(() -> "inbound: refused " + socket.remoteAddress() + ": " + handshakes.waiting()
-                    + " connections already wait for a handshake on this event loop");
+            rejections.log("inbound: refused connection: too many connections already wait for a handshake on"
+                    + " this event loop", "listener", LISTENER, "peer", String.valueOf(socket.remoteAddress()),
+                    "destination", config.serviceName(), "reason", "overloaded", "waiting", handshakes.waiting());
             socket.close();
         }
     }
@@ -186,14 +197,16 @@ public final class InboundAcceptorVerticle extends VerticleBase {
         if (reason.equals(HandshakeFailureClassifier.PROBE)) {
             // a TCP health check (Consul's "Connect Sidecar Listening" every 10 s): not a failure
             metrics.probed(LISTENER);
-            LOG.fine(() -> "inbound: probe from " + peer + " (connected and closed without sending)");
+            LogFields.log(LOG, Level.FINE, "inbound: probe from a health check (connected and closed without sending)",
+                    "listener", LISTENER, "peer", peer);
             socket.close();
             return;
         }
         metrics.handshakeFailed(LISTENER, reason);
         metrics.rejected(LISTENER, "handshake");
-        rejections.log(() -> "inbound: rejected " + peer + " in the TLS handshake (" + reason + "): "
-                + e.getClass().getSimpleName() + ": " + e.getMessage());
+        rejections.log("inbound: rejected in the TLS handshake (" + reason + ")", "listener", LISTENER, "peer", peer,
+                "destination", config.serviceName(), "reason", "handshake", "handshake_failure", reason,
+                "error", e.getClass().getSimpleName() + ": " + e.getMessage());
         socket.close();
     }
 
@@ -206,7 +219,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
         try {
             client = PeerIdentityVerifier.verifyClient(socket);
         } catch (PeerIdentityException e) {
-            reject(socket, peer, e.reason().name().toLowerCase(Locale.ROOT), e.getMessage());
+            reject(socket, peer, null, e.reason().name().toLowerCase(Locale.ROOT), e.getMessage());
             return;
         }
         String serial = peerSerial(socket);
@@ -215,7 +228,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
             AuthzDecision d = ar.succeeded() ? ar.result() : AuthzDecision.agentUnavailable(ar.cause().getMessage());
             metrics.authorization(d.error() ? "error" : d.allowed() ? "allow" : "deny");
             if (!d.allowed()) {
-                reject(socket, peer, d.error() ? "authz_error" : "denied",
+                reject(socket, peer, client.uri(), d.error() ? "authz_error" : "denied",
                         client.uri() + " denied: " + d.reason());
                 return;
             }
@@ -224,11 +237,18 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     }
 
     private void dialApp(NetSocket socket, String peer, SpiffeId client, String serial, long generation) {
+        if (!connections.tryAcquire(config.maxInboundConnections())) {
+            overLimit(socket, peer, client.uri());
+            return;
+        }
         SocketAddress app = appAddress(config);
         appClient.connect(app).onComplete(ar -> {
             if (ar.failed()) {
-                appErrors.log(() -> "inbound: local app at " + app + " unreachable, closing connection from "
-                        + peer + " (" + client.service() + "): " + ar.cause().getMessage());
+                connections.release();
+                appErrors.log("inbound: local app unreachable, closing connection", "listener", LISTENER,
+                        "peer", peer, "spiffe_id", client.uri(), "destination", config.serviceName(),
+                        "endpoint", String.valueOf(app), "reason", "app_unreachable",
+                        "error", ar.cause().getMessage());
                 metrics.rejected(LISTENER, "app_unreachable");
                 socket.close();
                 return;
@@ -242,6 +262,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
             ConnectionTracker.Connection tracked = tracker.opened(LISTENER, service, pipe::bytesAToB,
                     pipe::bytesBToA);
             pipe.result().onComplete(done -> {
+                connections.release();
                 open.remove(socket);
                 drain.closed();
                 Duration lived = tracked.closed();
@@ -255,9 +276,19 @@ public final class InboundAcceptorVerticle extends VerticleBase {
         });
     }
 
-    private void reject(NetSocket socket, String peer, String reason, String detail) {
+    private void reject(NetSocket socket, String peer, String spiffeId, String reason, String detail) {
         metrics.rejected(LISTENER, reason);
-        rejections.log(() -> "inbound: rejected " + peer + " (" + reason + "): " + detail);
+        rejections.log("inbound: rejected (" + reason + "): " + detail, "listener", LISTENER, "peer", peer,
+                "spiffe_id", spiffeId, "destination", config.serviceName(), "reason", reason);
+        socket.close();
+    }
+
+    /** {@code max_inbound_connections} reached: closed at once, whatever stage the connection is at. */
+    private void overLimit(NetSocket socket, String peer, String spiffeId) {
+        metrics.rejected(LISTENER, "over_limit");
+        rejections.log("inbound: refused connection: max_inbound_connections reached", "listener", LISTENER,
+                "peer", peer, "spiffe_id", spiffeId, "destination", config.serviceName(), "reason", "over_limit",
+                "limit", config.maxInboundConnections());
         socket.close();
     }
 
@@ -312,8 +343,9 @@ public final class InboundAcceptorVerticle extends VerticleBase {
             next.getKeyCertOptions().getKeyManagerFactory(vertx);
             next.getTrustOptions().getTrustManagerFactory(vertx);
         } catch (Exception e) {
-            LOG.warning(() -> "inbound: cannot use identity serial " + id.serial() + ", keeping serial "
-                    + identity.serial() + ": " + e);
+            LogFields.log(LOG, Level.WARNING, "inbound: cannot use the new identity, keeping the current one",
+                    "listener", LISTENER, "serial", id.serial(), "current_serial", identity.serial(),
+                    "error", String.valueOf(e));
             return;
         }
         sslOptions = next;
@@ -336,8 +368,9 @@ public final class InboundAcceptorVerticle extends VerticleBase {
     private void recheck(NetSocket socket, OpenConnection c) {
         authorizer.recheck(c.client().uri(), c.serial()).onSuccess(d -> {
             if (!d.allowed() && !d.error() && open.remove(socket) != null) {
-                rejections.log(() -> "inbound: closing connection from " + c.peer() + " (" + c.client().uri()
-                        + "): no longer authorized: " + d.reason());
+                rejections.log("inbound: closing connection: no longer authorized: " + d.reason(),
+                        "listener", LISTENER, "peer", c.peer(), "spiffe_id", c.client().uri(),
+                        "destination", config.serviceName(), "reason", "revoked");
                 metrics.rejected(LISTENER, "revoked");
                 c.pipe().close();
             }

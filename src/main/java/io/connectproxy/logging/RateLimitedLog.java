@@ -25,8 +25,37 @@ public final class RateLimitedLog {
     }
 
     public void log(Supplier<String> message) {
-        if (!logger.isLoggable(level)) {
+        long dropped = admit();
+        if (dropped < 0) {
             return;
+        }
+        String line = message.get();
+        logger.log(level, dropped == 0 ? line : line + " (" + dropped + " similar lines suppressed)");
+    }
+
+    /**
+     * As {@link #log(Supplier)}, with the facts as {@link LogFields} ({@code "peer", addr, "reason", r, …}); the
+     * count of lines suppressed before this one is the field {@code suppressed}.
+     */
+    public void log(String message, Object... namesAndValues) {
+        long dropped = admit();
+        if (dropped < 0) {
+            return;
+        }
+        if (dropped == 0) {
+            LogFields.log(logger, level, message, namesAndValues);
+            return;
+        }
+        Object[] withCount = java.util.Arrays.copyOf(namesAndValues, namesAndValues.length + 2);
+        withCount[namesAndValues.length] = "suppressed";
+        withCount[namesAndValues.length + 1] = dropped;
+        LogFields.log(logger, level, message + " (" + dropped + " similar lines suppressed)", withCount);
+    }
+
+    /** -1 when this line is not to be written, else how many were suppressed since the last one written. */
+    private long admit() {
+        if (!logger.isLoggable(level)) {
+            return -1;
         }
         long now = System.nanoTime() / 1_000_000_000L;
         long start = windowStart.get();
@@ -35,10 +64,8 @@ public final class RateLimitedLog {
         }
         if (inWindow.incrementAndGet() > perSecond) {
             suppressed.incrementAndGet();
-            return;
+            return -1;
         }
-        long dropped = suppressed.getAndSet(0);
-        String line = message.get();
-        logger.log(level, dropped == 0 ? line : line + " (" + dropped + " similar lines suppressed)");
+        return suppressed.getAndSet(0);
     }
 }

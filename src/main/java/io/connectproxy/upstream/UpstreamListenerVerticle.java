@@ -10,8 +10,10 @@ import io.connectproxy.identity.PeerIdentityException;
 import io.connectproxy.identity.PeerIdentityVerifier;
 import io.connectproxy.identity.TlsEngine;
 import io.connectproxy.identity.TlsIdentity;
+import io.connectproxy.logging.LogFields;
 import io.connectproxy.logging.RateLimitedLog;
 import io.connectproxy.net.AdmissionGate;
+import io.connectproxy.net.ConnectionLimit;
 import io.connectproxy.net.FirstRead;
 import io.connectproxy.net.ListenerDrain;
 import io.connectproxy.net.Pipe;
@@ -82,12 +84,15 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         final String name;
         /** Mesh dials (TLS handshakes) this listener runs at once on this event loop. */
         final AdmissionGate dials;
+        /** Its open proxied connections over all event loops ({@code max_connections}). */
+        final ConnectionLimit connections;
 
-        Listener(UpstreamConfig upstream, AdmissionGate dials) {
+        Listener(UpstreamConfig upstream, AdmissionGate dials, ConnectionLimit connections) {
             this.upstream = upstream;
             this.balancer = LoadBalancer.create(upstream.balancer().wireName());
-            this.name = "upstream:" + upstream.destinationName();
+            this.name = ProxyMetrics.UPSTREAM; // the metrics and log vocabulary: the destination is its own field
             this.dials = dials;
+            this.connections = connections;
         }
     }
 
@@ -169,7 +174,8 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         for (String key : List.copyOf(listeners.keySet())) {
             if (!wanted.containsKey(key)) {
                 Listener gone = listeners.remove(key);
-                LOG.info(() -> "upstream: closing listener " + key + " (" + gone.upstream.destinationName() + ")");
+                LogFields.log(LOG, Level.INFO, "upstream: closing listener", "listener", key,
+                        "destination", gone.upstream.destinationName());
                 work.add(gone.server == null ? Future.succeededFuture() : gone.server.close());
             }
         }
@@ -187,7 +193,8 @@ public final class UpstreamListenerVerticle extends VerticleBase {
                 work.add(open(e.getValue()));
             } else if (!existing.upstream.equals(e.getValue())) {
                 UpstreamConfig changed = e.getValue();
-                LOG.info(() -> "upstream: listener " + e.getKey() + " now serves " + changed.destinationKey());
+                LogFields.log(LOG, Level.INFO, "upstream: listener now serves " + changed.destinationKey(),
+                        "listener", e.getKey(), "destination", changed.destinationName());
                 if (existing.upstream.balancer() != changed.balancer()) {
                     existing.balancer = LoadBalancer.create(changed.balancer().wireName());
                 }
@@ -201,7 +208,7 @@ public final class UpstreamListenerVerticle extends VerticleBase {
 
     private Future<?> open(UpstreamConfig upstream) {
         Listener listener = new Listener(upstream, new AdmissionGate(vertx, false, config.maxHandshakesInFlight(),
-                upstream.connectTimeoutMs() / 2));
+                upstream.connectTimeoutMs() / 2), ConnectionLimit.shared(vertx, "upstream:" + upstream.listenerKey()));
         listeners.put(upstream.listenerKey(), listener);
         metrics.upstreamListening(upstream.destinationName());
         NetServerOptions options = new NetServerOptions().setTcpNoDelay(true).setReuseAddress(true);
@@ -216,8 +223,8 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         }).onFailure(e -> {
             listeners.remove(upstream.listenerKey());
             publishBoundPorts();
-            LOG.severe(() -> "upstream: cannot listen on " + upstream.listenerKey() + " for "
-                    + upstream.destinationName() + ": " + e.getMessage());
+            LogFields.log(LOG, Level.SEVERE, "upstream: cannot listen", "listener", upstream.listenerKey(),
+                    "destination", upstream.destinationName(), "error", e.getMessage());
         });
     }
 
@@ -243,9 +250,15 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         Future<FirstRead.Kind> clientSpoke = FirstRead.watch(client);
         UpstreamConfig upstream = listener.upstream;
         EndpointSet set = endpoints.getOrDefault(upstream.destinationKey(), EndpointSet.empty(upstream.destinationKey()));
+        if (!listener.connections.hasRoom(upstream.maxConnections())) {
+            // full already: refuse before it waits for a dial (the dial re-checks, as this only looks)
+            overLimit(listener, client);
+            return;
+        }
         if (set.isEmpty()) {
-            failures.log(() -> "upstream " + upstream.destinationName() + ": no healthy endpoint, closing connection"
-                    + " from " + client.remoteAddress());
+            failures.log("upstream: no healthy endpoint, closing connection", "listener", listener.name,
+                    "peer", String.valueOf(client.remoteAddress()), "destination", upstream.destinationName(),
+                    "reason", "no_endpoint");
             metrics.upstreamDialFailed(upstream.destinationName(), "no_endpoint");
             // a prepared query is polled, not watched: ask for an early re-read (discovery rate-limits it)
             vertx.eventBus().send(Addresses.ENDPOINTS_REFRESH, upstream.destinationKey());
@@ -254,11 +267,22 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         }
         if (!listener.dials.admit(client, () -> connect(listener, client, clientSpoke))) {
             metrics.upstreamDialFailed(upstream.destinationName(), "overloaded");
-            failures.log(() -> "upstream " + upstream.destinationName() + ": " + listener.dials.waiting()
-                    + " connections already wait for a dial on this event loop, closing connection from "
-                    + client.remoteAddress());
+            failures.log("upstream: too many connections already wait for a dial on this event loop, closing"
+                    + " connection", "listener", listener.name, "peer", String.valueOf(client.remoteAddress()),
+                    "destination", upstream.destinationName(), "reason", "overloaded",
+                    "waiting", listener.dials.waiting());
             client.close();
         }
+    }
+
+    /** The upstream's {@code max_connections} reached: closed at once, counted and logged (rate-limited). */
+    private void overLimit(Listener listener, NetSocket client) {
+        UpstreamConfig upstream = listener.upstream;
+        metrics.rejected(listener.name, "over_limit");
+        failures.log("upstream: refused connection: max_connections reached", "listener", listener.name,
+                "peer", String.valueOf(client.remoteAddress()), "destination", upstream.destinationName(),
+                "reason", "over_limit", "limit", upstream.maxConnections());
+        client.close();
     }
 
     /**
@@ -272,14 +296,21 @@ public final class UpstreamListenerVerticle extends VerticleBase {
         long deadline = System.nanoTime() + upstream.connectTimeoutMs() * 1_000_000L;
         EndpointSet set = endpoints.getOrDefault(upstream.destinationKey(), EndpointSet.empty(upstream.destinationKey()));
         List<Endpoint> order = listener.balancer.order(set.endpoints());
+        ConnectionLimit limit = listener.connections;
+        if (!limit.tryAcquire(upstream.maxConnections())) {
+            overLimit(listener, client);
+            return Future.failedFuture("max_connections reached");
+        }
         drain.opened();
         long dialStart = System.nanoTime();
         return dial(upstream, order, 0, deadline, clientSpoke).onComplete(ar -> {
             metrics.upstreamDialed(upstream.destinationName(), ar.succeeded(), System.nanoTime() - dialStart);
             if (ar.failed()) {
                 drain.closed();
-                failures.log(() -> "upstream " + upstream.destinationName() + ": all dials failed, closing connection"
-                        + " from " + client.remoteAddress() + ": " + ar.cause().getMessage());
+                limit.release();
+                failures.log("upstream: all dials failed, closing connection", "listener", ProxyMetrics.UPSTREAM,
+                        "peer", String.valueOf(client.remoteAddress()), "destination", upstream.destinationName(),
+                        "reason", "dial_failed", "error", ar.cause().getMessage());
                 vertx.eventBus().send(Addresses.ENDPOINTS_REFRESH, upstream.destinationKey());
                 client.close();
                 return;
@@ -293,6 +324,7 @@ public final class UpstreamListenerVerticle extends VerticleBase {
                     pipe::bytesAToB, pipe::bytesBToA);
             pipe.result().onComplete(done -> {
                 drain.closed();
+                limit.release();
                 balancer.closed(d.endpoint);
                 Duration lived = tracked.closed();
                 metrics.accessLog().connectionEnded(ProxyMetrics.UPSTREAM, peer, null, upstream.destinationName(),
@@ -303,10 +335,11 @@ public final class UpstreamListenerVerticle extends VerticleBase {
                         && (r.reason() == PipeResult.Reason.B_CLOSED || r.reason() == PipeResult.Reason.B_ERROR)) {
                     // too late to try another instance: the server may have passed the app's bytes on
                     metrics.upstreamDialFailed(upstream.destinationName(), CLOSED_BEFORE_ANSWER);
-                    failures.log(() -> "upstream " + upstream.destinationName() + ": " + d.endpoint.address()
-                            + " ended the session without answering after " + r.bytesAToB() + " bytes from "
-                            + client.remoteAddress() + " (" + r.reason() + (r.cause() == null ? ""
-                            : ": " + r.cause().getMessage()) + ")");
+                    failures.log("upstream: the endpoint ended the session without answering after "
+                            + r.bytesAToB() + " bytes from the app", "listener", listener.name,
+                            "peer", String.valueOf(client.remoteAddress()), "destination", upstream.destinationName(),
+                            "endpoint", d.endpoint.address(), "reason", CLOSED_BEFORE_ANSWER,
+                            "error", r.reason() + (r.cause() == null ? "" : ": " + r.cause().getMessage()));
                 }
             });
         });
@@ -338,9 +371,10 @@ public final class UpstreamListenerVerticle extends VerticleBase {
             }
             d.socket.close();
             metrics.upstreamDialFailed(upstream.destinationName(), CLOSED_BEFORE_ANSWER);
-            failures.log(() -> "upstream " + upstream.destinationName() + ": " + d.endpoint.address()
-                    + " ended the session before answering" + (failure[0] == null ? ""
-                    : " (" + failure[0].getMessage() + ")") + "; trying the next endpoint");
+            failures.log("upstream: the endpoint ended the session before answering; trying the next endpoint",
+                    "listener", ProxyMetrics.UPSTREAM, "destination", upstream.destinationName(),
+                    "endpoint", d.endpoint.address(), "reason", CLOSED_BEFORE_ANSWER,
+                    "error", failure[0] == null ? null : failure[0].getMessage());
             next.run();
         });
         clientSpoke.onComplete(ar -> {
@@ -408,8 +442,10 @@ public final class UpstreamListenerVerticle extends VerticleBase {
             }
             if (ar.failed()) {
                 metrics.upstreamDialFailed(upstream.destinationName(), "connect");
-                LOG.fine(() -> "upstream " + upstream.destinationName() + ": " + e.address() + " failed: "
-                        + ar.cause().getMessage());
+                LogFields.log(LOG, Level.FINE, "upstream: dial failed, trying the next endpoint",
+                        "listener", ProxyMetrics.UPSTREAM,
+                        "destination", upstream.destinationName(), "endpoint", e.address(), "reason", "connect",
+                        "error", ar.cause().getMessage());
                 dial(upstream, order, i + 1, deadline, clientSpoke).onComplete(result);
                 return;
             }
@@ -428,8 +464,10 @@ public final class UpstreamListenerVerticle extends VerticleBase {
             } catch (PeerIdentityException mismatch) {
                 socket.close();
                 metrics.upstreamDialFailed(upstream.destinationName(), "identity");
-                failures.log(() -> "upstream " + upstream.destinationName() + ": " + e.address()
-                        + " is not who it should be, skipping it: " + mismatch.getMessage());
+                failures.log("upstream: the endpoint is not who it should be, skipping it",
+                        "listener", ProxyMetrics.UPSTREAM,
+                        "destination", upstream.destinationName(), "endpoint", e.address(), "reason", "identity",
+                        "error", mismatch.getMessage());
                 dial(upstream, order, i + 1, deadline, clientSpoke).onComplete(result);
             }
         });

@@ -132,6 +132,81 @@ class ProxyModeE2eTest {
         }
     }
 
+    /** Every non-empty line of {@code text} is one JSON object with the hclog keys; returns them. */
+    private static List<io.vertx.core.json.JsonObject> allJson(String text) {
+        List<io.vertx.core.json.JsonObject> objects = new ArrayList<>();
+        for (String l : text.split("\\R")) {
+            if (l.isEmpty()) {
+                continue;
+            }
+            io.vertx.core.json.JsonObject o;
+            try {
+                o = new io.vertx.core.json.JsonObject(l);
+            } catch (RuntimeException e) {
+                throw new AssertionError("not one JSON object: " + l + "\nin:\n" + text);
+            }
+            for (String key : List.of("@timestamp", "@level", "@module", "@message")) {
+                assertTrue(o.containsKey(key), "no " + key + " in " + l);
+            }
+            objects.add(o);
+        }
+        return objects;
+    }
+
+    @Test
+    void aBadFlagWithLogJsonIsOneJsonLineAndExitsTwo() throws Exception {
+        Result r = run("-log-json", "-listen", "127.0.0.1:99999", "-service", "web", "-service-addr",
+                "127.0.0.1:8080");
+        assertEquals(2, r.exit(), r.err());
+        List<io.vertx.core.json.JsonObject> lines = allJson(r.err() + r.out());
+        assertEquals(1, lines.size(), r.err());
+        assertEquals("error", lines.get(0).getString("@level"), r.err());
+        assertTrue(lines.get(0).getString("@message").startsWith("-listen: "), r.err());
+
+        Result unknown = run("--log-json", "-no-such-flag");
+        assertEquals(2, unknown.exit(), unknown.err());
+        assertEquals(1, allJson(unknown.err() + unknown.out()).size(), unknown.err());
+        assertTrue(unknown.err().contains("no-such-flag"), unknown.err());
+    }
+
+    @Test
+    void aBadConfigFileWithLogJsonIsOneJsonLineNamingTheField() throws Exception {
+        Path conf = dir.resolve("web.json");
+        Files.writeString(conf, "{\"service\":{\"name\":\"web\",\"port\":8080,\"connect\":{\"proxy\":{\"config\":"
+                + "{\"max_inbound_connections\":-1}}}}}");
+        Result r = run("-log-json", "-conf", conf.toString());
+        assertEquals(2, r.exit(), r.err());
+        List<io.vertx.core.json.JsonObject> lines = allJson(r.err() + r.out());
+        assertEquals(1, lines.size(), r.err());
+        assertEquals("service.connect.proxy.config.max_inbound_connections: must be 0-1000000 (0: no bound), got -1",
+                lines.get(0).getString("@message"), r.err());
+    }
+
+    @Test
+    void aNoticeFlagWithLogJsonIsAJsonLineAndTheStartLineIsReadable() throws Exception {
+        Path conf = dir.resolve("web.json");
+        Files.writeString(conf, "{\"service\":{\"name\":\"web\",\"port\":8080},\"admin\":{\"bind\":\"off\"}}");
+        Path errFile = dir.resolve("stderr.log");
+        Path outFile = dir.resolve("stdout.log");
+        Process p = java("-log-json", "-stale", "-conf", conf.toString()).redirectError(errFile.toFile())
+                .redirectOutput(outFile.toFile()).start();
+        try {
+            awaitLine(errFile, "config loaded");
+        } finally {
+            p.destroy();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "SIGTERM did not stop the proxy");
+        }
+        String all = Files.readString(errFile) + Files.readString(outFile);
+        List<io.vertx.core.json.JsonObject> lines = allJson(all);
+        assertTrue(lines.stream().anyMatch(o -> o.getString("@message").startsWith("-stale: accepted and has no "
+                + "effect")), all);
+        io.vertx.core.json.JsonObject start = lines.stream()
+                .filter(o -> o.getString("@message").startsWith("starting connect-proxy: ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no start-up line in " + all));
+        assertEquals("starting connect-proxy: proxy config from config file " + conf + ", agent 127.0.0.1:8500, "
+                + "admin listener off, log level info (JSON)", start.getString("@message"), all);
+    }
+
     private static String awaitLine(Path file, String part) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {

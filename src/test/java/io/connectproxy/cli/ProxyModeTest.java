@@ -90,4 +90,21 @@ class ProxyModeTest {
         assertEquals("needs a value", assertThrows(ConfigException.class,
                 () -> ProxyMode.resolve(List.of("-sidecar-for"), Map.of())).getMessage().substring(14));
     }
+
+    @Test
+    void jsonLogsAreRecognisedBeforeTheFlagsParse() {
+        assertEquals(true, ProxyMode.jsonRequested(List.of("-no-such-flag", "-log-json")));
+        assertEquals(true, ProxyMode.jsonRequested(List.of("--log-json=true")));
+        assertEquals(false, ProxyMode.jsonRequested(List.of("-log-json=false")));
+        assertEquals(false, ProxyMode.jsonRequested(List.of("-service", "web", "--", "-log-json")),
+                "after -- it is not a flag");
+    }
+
+    @Test
+    void theStartLineSaysWhereTheConfigComesFromAndNeverShowsTheToken() {
+        LaunchConfig launch = ProxyMode.resolve(List.of("-sidecar-for", "web", "-http-addr", "10.0.0.1:8500",
+                "-token", "s3cr3t-token", "-admin-bind", "off", "-log-level", "debug"), Map.of());
+        assertEquals("proxy config from the sidecar registered for service id web, agent 10.0.0.1:8500, admin "
+                + "listener off, log level debug", ProxyMode.describe(launch));
+    }
 }

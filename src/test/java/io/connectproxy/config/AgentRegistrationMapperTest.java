@@ -129,6 +129,31 @@ class AgentRegistrationMapperTest {
     }
 
     @Test
+    void connectionLimitsOfThePublicListenerAndOfEachUpstream() {
+        ProxyConfig defaults = map(sidecarJson());
+        assertEquals(4096, defaults.maxInboundConnections(), "default bound of the public listener");
+        assertEquals(4096, defaults.upstreams().get(0).maxConnections(), "default bound of an upstream");
+
+        JsonObject json = sidecarJson();
+        json.getJsonObject("Proxy").put("Config", new JsonObject().put("max_inbound_connections", "100"));
+        json.getJsonObject("Proxy").getJsonArray("Upstreams").getJsonObject(0)
+                .put("Config", new JsonObject().put("max_connections", 0));
+        ProxyConfig c = map(json);
+        assertEquals(100, c.maxInboundConnections(), "a string, as Consul's weakly typed map may hold it");
+        assertEquals(0, c.upstreams().get(0).maxConnections(), "0 turns the bound off");
+
+        JsonObject negative = sidecarJson();
+        negative.getJsonObject("Proxy").put("Config", new JsonObject().put("max_inbound_connections", -5));
+        assertEquals("Proxy.Config.max_inbound_connections: must be 0-1000000 (0: no bound), got -5",
+                assertThrows(ConfigException.class, () -> map(negative)).getMessage());
+        JsonObject badUpstream = sidecarJson();
+        badUpstream.getJsonObject("Proxy").getJsonArray("Upstreams").getJsonObject(1)
+                .put("Config", new JsonObject().put("max_connections", "many"));
+        assertEquals("Proxy.Upstreams[1].Config.max_connections: must be a whole number, got \"many\"",
+                assertThrows(ConfigException.class, () -> map(badUpstream)).getMessage());
+    }
+
+    @Test
     void addressDefaultsAndSocketPaths() {
         JsonObject json = sidecarJson();
         json.put("Address", "");

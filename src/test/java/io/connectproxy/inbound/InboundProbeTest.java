@@ -133,7 +133,7 @@ class InboundProbeTest {
                     "rejections_total{reason=handshake} moved for a probe");
             List<String> loud = log.records().stream()
                     .filter(r -> r.getLevel().intValue() > Level.FINE.intValue())
-                    .map(r -> r.getLevel() + " " + r.getMessage())
+                    .map(io.connectproxy.testsupport.LogCapture::line)
                     .filter(m -> m.contains(":" + clientPort)).toList();
             assertEquals(List.of(), loud, "a probe is logged at DEBUG at most");
         } finally {

@@ -2,6 +2,7 @@ package io.connectproxy.testsupport;
 
 import java.time.Duration;
 import java.util.Arrays;
+import io.connectproxy.logging.LogFields;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
@@ -59,7 +60,24 @@ public final class LogCapture extends Handler implements AutoCloseable {
     @Override
     public void publish(LogRecord record) {
         records.add(record);
-        messages.add(record.getLevel() + " " + record.getMessage());
+        messages.add(line(record));
+    }
+
+    /**
+     * "LEVEL message key=value …": the record's message with its {@link LogFields} appended, so a test can look for
+     * a fact (a peer's port, a destination) whether it is in the message or a field.
+     */
+    public static String line(LogRecord record) {
+        StringBuilder sb = new StringBuilder().append(record.getLevel()).append(' ').append(record.getMessage());
+        Object[] params = record.getParameters();
+        if (params != null) {
+            for (Object p : params) {
+                if (p instanceof LogFields f) {
+                    f.entries().forEach(e -> sb.append(' ').append(e.getKey()).append('=').append(e.getValue()));
+                }
+            }
+        }
+        return sb.toString();
     }
 
     @Override
