@@ -2,15 +2,14 @@ package io.connectproxy.mesh;
 
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.FatJarProcess;
+import io.connectproxy.testsupport.ProcessMeshTestBase;
 import io.connectproxy.testsupport.TestMesh;
 import io.connectproxy.testsupport.Wire;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -18,9 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -33,29 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * 1,500 against 3 s on echo's sidecar, so the test fits CI and still fails when every accepted connection starts
  * its handshake at once (they then finish together, past the timeout). bench/burst.sh runs the full size.
  */
-class ColdBurstE2eTest {
+class ColdBurstE2eTest extends ProcessMeshTestBase {
     private static final int BURST = 1500;
 
-    @TempDir
-    Path dir;
-    private final List<FatJarProcess> processes = new ArrayList<>();
-    private Vertx vertx;
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (FatJarProcess p : processes) {
-            p.close();
-        }
-        if (vertx != null) {
-            vertx.close().await(10, TimeUnit.SECONDS);
-        }
-    }
-
-    private FatJarProcess start(String... args) throws Exception {
-        FatJarProcess p = FatJarProcess.start(List.of(args), Map.of());
-        processes.add(p);
-        return p;
-    }
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)

@@ -3,21 +3,17 @@ package io.connectproxy.mesh;
 import io.connectproxy.testsupport.Wire;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.FatJarProcess;
+import io.connectproxy.testsupport.ProcessMeshTestBase;
 import io.connectproxy.testsupport.TestMesh;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,27 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * ({@code dev -services}), echo's sidecar and web's sidecar ({@code -sidecar-for}), each its own fat-jar JVM;
  * the echo app is this test's.
  */
-class MeshE2eTest {
-    @TempDir
-    Path dir;
-    private final List<FatJarProcess> processes = new ArrayList<>();
-    private Vertx vertx;
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (FatJarProcess p : processes) {
-            p.close();
-        }
-        if (vertx != null) {
-            vertx.close().await(10, TimeUnit.SECONDS);
-        }
-    }
-
-    private FatJarProcess start(String... args) throws Exception {
-        FatJarProcess p = FatJarProcess.start(List.of(args), Map.of());
-        processes.add(p);
-        return p;
-    }
+class MeshE2eTest extends ProcessMeshTestBase {
 
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
