@@ -127,9 +127,10 @@ class DataDirTest {
         assertEquals(Path.of("/var/lib/dev-agent"), DevAgentOptions.fromJson(new JsonObject()
             .put("data_dir", "/var/lib/dev-agent")).dataDir(), "data_dir");
         assertEquals(null, DevAgentOptions.fromJson(new JsonObject()).dataDir(), "no data_dir: in memory only");
-        IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-            () -> DevAgentOptions.fromJson(new JsonObject().put("data_dir", 7)));
-        assertTrue(bad.getMessage().startsWith("data_dir: "), "error names the field: " + bad.getMessage());
+        io.connectproxy.config.ConfigException bad = org.junit.jupiter.api.Assertions.assertThrows(
+            io.connectproxy.config.ConfigException.class, () -> DevAgentOptions.fromJson(new JsonObject()
+                .put("data_dir", 7)));
+        assertEquals("data_dir", bad.field(), "error names the field: " + bad.getMessage());
     }
 
     private static Throwable awaitFailure(io.vertx.core.Future<?> future) throws Exception {
