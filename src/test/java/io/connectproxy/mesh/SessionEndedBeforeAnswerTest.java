@@ -50,17 +50,10 @@ class SessionEndedBeforeAnswerTest extends MeshTestBase {
                 })
                 .listen(0, "127.0.0.1"));
 
-        EchoServer genuine = TestMesh.await(EchoServer.start(vertx));
-        mesh.register(Wire.service("echo-real", "echo", genuine.port(), TestMesh.freePort(), null, new JsonArray()));
-        mesh.register(Wire.service("echo-closer", "echo", TestMesh.freePort(), closer.actualPort(), null,
-                new JsonArray()));
-        mesh.startSidecar("echo-real");
-        int port = TestMesh.freePort();
-        mesh.register(Wire.service("web", "web", TestMesh.freePort(), TestMesh.freePort(), null,
-                new JsonArray().add(Wire.upstream("echo", port))));
-        ProxyRuntime web = mesh.startSidecar("web");
-        Await.until(Duration.ofSeconds(5), "every web listener knows both echo instances",
-                () -> web.upstreamEndpoints("service/default/echo") == 2);
+        TwoEchoInstances echo = webWithAGoodAndABadEchoInstance(closer.actualPort(), null);
+        ProxyRuntime web = echo.web();
+        int port = echo.upstreamPort();
+        EchoServer genuine = echo.genuine();
 
         // silent app connections: round robin sends some of them to the closer first
         List<Socket> apps = new ArrayList<>();

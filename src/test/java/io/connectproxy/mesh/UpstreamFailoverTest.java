@@ -1,12 +1,9 @@
 package io.connectproxy.mesh;
 
 import io.connectproxy.runtime.ProxyRuntime;
-import io.connectproxy.testsupport.Await;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.testsupport.TestMesh;
-import io.connectproxy.testsupport.Wire;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -16,7 +13,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -76,21 +72,10 @@ class UpstreamFailoverTest extends MeshTestBase {
 
     /** echo: one healthy instance with its sidecar, one "instance" whose sidecar port is {@code badPort}. */
     private ProxyRuntime meshWithBadInstance(int badPort) throws Exception {
-        EchoServer genuine = TestMesh.await(EchoServer.start(vertx));
-        mesh.register(Wire.service("echo-real", "echo", genuine.port(), TestMesh.freePort(), null,
-                new JsonArray()));
-        mesh.register(Wire.service("echo-bad", "echo", TestMesh.freePort(), badPort, null, new JsonArray()));
-        mesh.startSidecar("echo-real");
-        TestMesh.await(mesh.agent().runChecks("echo-bad"));
-        int port = TestMesh.freePort();
-        upstreamPort = port;
-        mesh.register(Wire.service("web", "web", TestMesh.freePort(), TestMesh.freePort(), null,
-                new JsonArray().add(Wire.upstream("echo", port).put("config",
-                        new JsonObject().put("connect_timeout_ms", CONNECT_TIMEOUT_MS)))));
-        ProxyRuntime web = mesh.startSidecar("web");
-        Await.until(Duration.ofSeconds(10), "web's listeners know both echo instances",
-                () -> web.upstreamEndpoints("service/default/echo") == 2);
-        return web;
+        TwoEchoInstances echo = webWithAGoodAndABadEchoInstance(badPort,
+                new JsonObject().put("connect_timeout_ms", CONNECT_TIMEOUT_MS));
+        upstreamPort = echo.upstreamPort();
+        return echo.web();
     }
 
     private int upstreamPort;

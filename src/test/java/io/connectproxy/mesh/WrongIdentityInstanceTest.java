@@ -1,6 +1,5 @@
 package io.connectproxy.mesh;
 
-import io.connectproxy.testsupport.Await;
 
 import io.connectproxy.testsupport.Wire;
 import io.connectproxy.testsupport.MeshTestBase;
@@ -9,7 +8,6 @@ import io.connectproxy.devagent.DevCa;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.TestMesh;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -45,17 +43,10 @@ class WrongIdentityInstanceTest extends MeshTestBase {
                 })
                 .listen(0, "127.0.0.1"));
 
-        EchoServer genuine = TestMesh.await(EchoServer.start(vertx));
-        mesh.register(Wire.service("echo-real", "echo", genuine.port(), TestMesh.freePort(), null, new JsonArray()));
-        mesh.register(Wire.service("echo-fake", "echo", TestMesh.freePort(), impostor.actualPort(), null,
-                new JsonArray()));
-        mesh.startSidecar("echo-real");
-        int port = TestMesh.freePort();
-        mesh.register(Wire.service("web", "web", TestMesh.freePort(), TestMesh.freePort(), null,
-                new JsonArray().add(Wire.upstream("echo", port))));
-        ProxyRuntime web = mesh.startSidecar("web");
-        Await.until(Duration.ofSeconds(5), "every web listener knows both echo instances",
-                () -> web.upstreamEndpoints("service/default/echo") == 2);
+        TwoEchoInstances echo = webWithAGoodAndABadEchoInstance(impostor.actualPort(), null);
+        ProxyRuntime web = echo.web();
+        int port = echo.upstreamPort();
+        EchoServer genuine = echo.genuine();
 
         for (int i = 0; i < 40; i++) {
             String text = "hello " + i;
