@@ -3,15 +3,13 @@ package io.connectproxy.mesh;
 import io.connectproxy.runtime.ProxyRuntime;
 import io.connectproxy.testsupport.Await;
 import io.connectproxy.testsupport.EchoServer;
+import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.testsupport.LogCapture;
 import io.connectproxy.testsupport.TestMesh;
 import io.connectproxy.testsupport.Wire;
 import io.connectproxy.upstream.UpstreamListenerVerticle;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,21 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * counted as rejections_total{listener="upstream",reason="over_limit"} and logged with its fields; the open
  * ones keep flowing and a closed one frees its place.
  */
-class UpstreamLimitTest {
-    private Vertx vertx;
-    private TestMesh mesh;
-
-    @BeforeEach
-    void setUp() {
-        vertx = Vertx.vertx();
-        mesh = TestMesh.start(vertx);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        mesh.close();
-        vertx.close().await(10, TimeUnit.SECONDS);
-    }
+class UpstreamLimitTest extends MeshTestBase {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
