@@ -105,40 +105,39 @@ public final class AgentClient {
     // ---- endpoints ------------------------------------------------------------------------------------------
 
     public Future<AgentSelf> agentSelf() {
-        return get("/v1/agent/self", Map.of(), QueryOptions.NONE).map(r -> parse(r, b -> AgentSelf.fromJson(json(b))))
+        return get("/v1/agent/self", Map.of(), QueryOptions.NONE, b -> AgentSelf.fromJson(json(b)))
                 .map(AgentResponse::body);
     }
 
     public Future<AgentServices> agentServices() {
-        return get("/v1/agent/services", Map.of(), QueryOptions.NONE)
-                .map(r -> parse(r, b -> AgentServices.fromJson(json(b)))).map(AgentResponse::body);
+        return get("/v1/agent/services", Map.of(), QueryOptions.NONE, b -> AgentServices.fromJson(json(b)))
+                .map(AgentResponse::body);
     }
 
     /** Hash-blocking. 404 fails with {@link AgentException#isNotFound()}. */
     public Future<AgentResponse<AgentService>> agentService(String serviceId, QueryOptions query) {
-        return get("/v1/agent/service/" + segment(serviceId), Map.of(), query)
-                .map(r -> parse(r, b -> AgentService.fromJson(json(b))));
+        return get("/v1/agent/service/" + segment(serviceId), Map.of(), query, b -> AgentService.fromJson(json(b)));
     }
 
     /** Hash-blocking; legacy managed proxies (Consul 1.3–1.5). */
     public Future<AgentResponse<ManagedProxyConfig>> managedProxyConfig(String proxyId, QueryOptions query) {
-        return get("/v1/agent/connect/proxy/" + segment(proxyId), Map.of(), query)
-                .map(r -> parse(r, b -> ManagedProxyConfig.fromJson(json(b))));
+        return get("/v1/agent/connect/proxy/" + segment(proxyId), Map.of(), query,
+                b -> ManagedProxyConfig.fromJson(json(b)));
     }
 
     public Future<AgentResponse<CaRoots>> caRoots(QueryOptions query) {
-        return get("/v1/agent/connect/ca/roots", Map.of(), query).map(r -> parse(r, b -> CaRoots.fromJson(json(b))));
+        return get("/v1/agent/connect/ca/roots", Map.of(), query, b -> CaRoots.fromJson(json(b)));
     }
 
     public Future<AgentResponse<LeafCert>> leafCert(String serviceName, QueryOptions query) {
-        return get("/v1/agent/connect/ca/leaf/" + segment(serviceName), Map.of(), query)
-                .map(r -> parse(r, b -> LeafCert.fromJson(json(b))));
+        return get("/v1/agent/connect/ca/leaf/" + segment(serviceName), Map.of(), query,
+                b -> LeafCert.fromJson(json(b)));
     }
 
     public Future<AuthorizeResult> authorize(AuthorizeRequest request, Duration timeout) {
         return send(HttpMethod.POST, "/v1/agent/connect/authorize", Map.of(), QueryOptions.NONE,
-                request.toJson().toBuffer(), timeout)
-                .map(r -> parse(r, b -> AuthorizeResult.fromJson(json(b)))).map(AgentResponse::body);
+                request.toJson().toBuffer(), timeout, b -> AuthorizeResult.fromJson(json(b)))
+                .map(AgentResponse::body);
     }
 
     public Future<AgentResponse<IntentionMatch>> intentionsMatchingDestination(String destination,
@@ -146,8 +145,7 @@ public final class AgentClient {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("by", "destination");
         params.put("name", destination);
-        return get("/v1/connect/intentions/match", params, query)
-                .map(r -> parse(r, b -> IntentionMatch.fromJson(json(b))));
+        return get("/v1/connect/intentions/match", params, query, b -> IntentionMatch.fromJson(json(b)));
     }
 
     /** Index-blocking; {@code datacenter} null or empty means the agent's own. */
@@ -156,9 +154,8 @@ public final class AgentClient {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("passing", "1");
         putDatacenter(params, datacenter);
-        return get("/v1/health/connect/" + segment(service), params, query)
-                .map(r -> parse(r, b -> HealthServiceEntries.fromJson(b.length() == 0 ? new JsonArray()
-                        : new JsonArray(b))));
+        return get("/v1/health/connect/" + segment(service), params, query,
+                b -> HealthServiceEntries.fromJson(b.length() == 0 ? new JsonArray() : new JsonArray(b)));
     }
 
     /** Not blockable: callers poll. */
@@ -166,8 +163,8 @@ public final class AgentClient {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("connect", "true");
         putDatacenter(params, datacenter);
-        return get("/v1/query/" + segment(nameOrId) + "/execute", params, QueryOptions.NONE)
-                .map(r -> parse(r, b -> PreparedQueryResult.fromJson(json(b)))).map(AgentResponse::body);
+        return get("/v1/query/" + segment(nameOrId) + "/execute", params, QueryOptions.NONE,
+                b -> PreparedQueryResult.fromJson(json(b))).map(AgentResponse::body);
     }
 
     public Future<Void> registerService(JsonObject definition) {
@@ -189,8 +186,16 @@ public final class AgentClient {
 
     // ---- the request helper ---------------------------------------------------------------------------------
 
-    private Future<AgentResponse<Buffer>> get(String path, Map<String, String> params, QueryOptions query) {
-        return send(HttpMethod.GET, path, params, query, null, requestTimeout);
+    private <T> Future<AgentResponse<T>> get(String path, Map<String, String> params, QueryOptions query,
+                                             Function<Buffer, T> parser) {
+        return send(HttpMethod.GET, path, params, query, null, requestTimeout, parser);
+    }
+
+    /** A request whose answer is decoded by {@code parser}; an answer it cannot decode fails as BAD_RESPONSE. */
+    private <T> Future<AgentResponse<T>> send(HttpMethod method, String path, Map<String, String> params,
+                                              QueryOptions query, Buffer body, Duration timeout,
+                                              Function<Buffer, T> parser) {
+        return send(method, path, params, query, body, timeout).map(r -> parse(method + " " + path, r, parser));
     }
 
     /**
@@ -330,12 +335,18 @@ public final class AgentClient {
         }
     }
 
-    private static <T> AgentResponse<T> parse(AgentResponse<Buffer> response, Function<Buffer, T> parser) {
+    /**
+     * Decodes a 2xx answer. The failure names the request, the agent and the body's size (never its content: a
+     * leaf answer holds a private key), so an operator can tell an empty answer from a malformed one.
+     */
+    private <T> AgentResponse<T> parse(String what, AgentResponse<Buffer> response, Function<Buffer, T> parser) {
+        int size = response.body().length();  // before decoding: the JSON decoder may consume the buffer
         try {
             return response.map(parser);
         } catch (RuntimeException e) {
             throw new AgentException(AgentException.Reason.BAD_RESPONSE, 200, null,
-                    "unexpected answer from the agent: " + e.getMessage(), e);
+                    what + ": unexpected answer from the agent at " + address + " (" + size + " bytes): "
+                            + e.getMessage(), e);
         }
     }
 

@@ -69,6 +69,9 @@ class AgentClientTest {
         client.caRoots(QueryOptions.NONE).onComplete(ctx.failing(e -> ctx.verify(() -> {
             assertEquals(AgentException.Reason.BAD_RESPONSE, ((AgentException) e).reason());
             assertTrue(e.getMessage().contains("Roots: expected array, got number"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("GET /v1/agent/connect/ca/roots: unexpected answer from the agent at http://"
+                    + agent.addr()), "names the request and the agent: " + e.getMessage());
+            assertTrue(e.getMessage().contains("(12 bytes)"), "gives the body's size: " + e.getMessage());
             ctx.completeNow();
         })));
     }
