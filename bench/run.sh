@@ -45,7 +45,8 @@
 # Tools: curl and a JDK 17+ always; iperf3 (iperf rows), socat (floor relays), jq (iperf rows, mTLS floor).
 set -euo pipefail
 
-ORIG_CMD="bench/run.sh$(printf ' %q' "$@")"
+ORIG_CMD="bench/run.sh"
+[ $# -eq 0 ] || ORIG_CMD="$ORIG_CMD$(printf ' %q' "$@")"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 cd "$ROOT"  # relative paths in --jvm-flags (a CDS archive) are relative to the checkout
