@@ -580,8 +580,6 @@ floor_clients() {  # where, port, then the rows: tput1 tput8 rr64 conn
 floors() {
     local t0=$SECONDS row pid
     rep=1
-    # the direct figures the floors are compared with, when the run did not measure them already
-    for row in tput1 tput8 rr64 conn; do wanted "$row" || floor_clients direct "$ECHO_PORT" "$row"; done
 
     # (c) the JVM's own floor: an idle JVM with the heap settings the sidecar ships, running a trivial class
     mkdir -p "$WORK/idle"
@@ -600,6 +598,8 @@ floors() {
         log "skipping the relay floors: socat is not installed (apt-get install -y socat)"
         return 0
     fi
+    # the direct figures the relays are compared with, when the run did not measure them already
+    for row in tput1 tput8 rr64 conn; do wanted "$row" || floor_clients direct "$ECHO_PORT" "$row"; done
     FLOOR_NOTES+=("$(socat -V 2>/dev/null | sed -n 's/^socat version \([^ ]*\).*/socat \1/p') forks a process per connection")
     # (a) two plain TCP relays in a chain, as the sidecars are (same buffer size as a sidecar's reads)
     socat -b 65536 -t 2 "TCP-LISTEN:$FLOOR_B,bind=127.0.0.1,reuseaddr,fork,backlog=4096,nodelay" \
