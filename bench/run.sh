@@ -14,7 +14,9 @@
 # sidecars: two socat TCP relays, two socat mTLS relays with the dev agent's leaf certificates, and an idle JVM's
 # RSS), burst (last: fresh sidecars, a 3,000-connection cold burst with probes, then RSS each second for 60 s after
 # its connections closed, reported against the idle RSS before it). Default: all of them; ~6 minutes on 2 cores.
-# Rows whose tool (iperf3, socat, jq) is missing are skipped with a message.
+# Rows whose tool (iperf3, socat, jq) is missing are skipped with a message. bench/services.json gives each sidecar
+# the "Connect Sidecar Listening" TCP check every 1 s instead of Consul's default 10 s, so that a restarted sidecar is
+# routable as soon as it listens and no row measures the agent's check interval.
 #
 # --quick        ~1.5-minute smoke run (1 repeat, short windows, no warm-up round, 1,000-connection burst, 10 s of RSS
 #                after it)
@@ -228,7 +230,8 @@ start_agent() {
         -e "s/\"@WEB_PORT@\"/$WEB_PORT/" -e "s/\"@WEB_SIDECAR_PORT@\"/$WEB_SC_PORT/" \
         -e "s/\"@UPSTREAM_PORT@\"/$UPSTREAM_PORT/" -e "s/\"@IPERF_PORT@\"/$IPERF_PORT/" \
         -e "s/\"@IPERF_SIDECAR_PORT@\"/$IPERF_SC_PORT/" -e "s/\"@IPERF_UPSTREAM_PORT@\"/$IPERF_UPSTREAM_PORT/" \
-        "$HERE/services.json" > "$WORK/services.json"
+        -e "s/@ECHO_SIDECAR_PORT@/$ECHO_SC_PORT/" -e "s/@IPERF_SIDECAR_PORT@/$IPERF_SC_PORT/" \
+        -e "s/@WEB_SIDECAR_PORT@/$WEB_SC_PORT/" "$HERE/services.json" > "$WORK/services.json"
     if [ -n "$SIDECAR_TUNING" ]; then  # both sidecars' proxy config maps
         sed -i "s/\"bind_address\": \"127.0.0.1\"/\"bind_address\": \"127.0.0.1\", $SIDECAR_TUNING/" "$WORK/services.json"
     fi
@@ -549,6 +552,7 @@ if [ "$DIRECT_ONLY" = 0 ] && wanted conncold; then
     rep=1
     KEYS="cps p50_ms p99_ms"
     # the same client as the steady conn row, started the moment web's sidecar carried its first proxied echo
+    # (echo's sidecar is routable once the agent's 1-s TCP check saw it listening)
     measure_as conncold proxied "$PROXIED" connrate --clients 4 --seconds "$COLD_S" --warmup 0
     # the ratio is to the steady direct rate of this run; without the conn row, measured here
     wanted conn || measure_as conncold direct "$DIRECT" connrate --clients 4 --seconds "$COLD_S" --warmup 0
