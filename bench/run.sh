@@ -1,36 +1,54 @@
 #!/usr/bin/env bash
-# connect-proxy benchmark (issue 6): the dev agent, an echo app and two sidecars on loopback; every measurement is
-# taken through the two sidecars (client -> web sidecar upstream listener -> mTLS -> echo sidecar -> echo app) and
-# directly against the echo app in the same run, R times, and reported as medians. Appends the table to
-# bench/RESULTS.md.
+# connect-proxy benchmark (issues 6 and 15): the dev agent, an echo app and two sidecars on loopback; every
+# measurement is taken through the two sidecars (client -> web sidecar upstream listener -> mTLS -> echo sidecar ->
+# echo app) and directly against the echo app in the same run, R times, and reported as medians with issue 15's
+# targets. Appends the table to bench/RESULTS.md.
 #
 #   bench/run.sh [--quick] [--repeats R] [--jvm-flags "FLAGS"] [--direct-only] [--no-record] [--label TEXT]
 #
-# --quick        ~1 minute smoke run (1 repeat, short windows, no warm-up round)
+# Rows (--only names): tput1, tput8 (LoadGen streams into the app's sink), iperf1, iperf8 (Debian's iperf3 -t 4,
+# 1 stream and -P 8, JSON; the iperf3 server is its own service with its own sidecar, reached through web's second
+# upstream listener), rr64, rr4k (request/response), conn (new connections/s, 4 clients, warm sidecars),
+# conns1000 (RSS with 1,000 open connections), conncold (fresh sidecars restarted, new connections/s for the first
+# 10 s after both are ready, against the steady direct rate), floor (the same clients through stand-ins for the
+# sidecars: two socat TCP relays, two socat mTLS relays with the dev agent's leaf certificates, and an idle JVM's
+# RSS), burst (last: fresh sidecars, a 3,000-connection cold burst with probes, then RSS each second for 60 s after
+# its connections closed, reported against the idle RSS before it). Default: all of them; ~6 minutes on 2 cores.
+# Rows whose tool (iperf3, socat, jq) is missing are skipped with a message. bench/services.json gives each sidecar
+# the "Connect Sidecar Listening" TCP check every 1 s instead of Consul's default 10 s, so that a restarted sidecar is
+# routable as soon as it listens and no row measures the agent's check interval.
+#
+# --quick        ~1.5-minute smoke run (1 repeat, short windows, no warm-up round, 1,000-connection burst, 10 s of RSS
+#                after it)
 # --java PATH    the java binary for the two sidecars (default: java on the PATH; env SIDECAR_JAVA)
 # --aot          the sidecars as the Docker image runs them: JDK 25+ (--java, else one found under /usr/lib/jvm),
 #                --sun-misc-unsafe-memory-access=allow and an AOT cache, target/proxy-sidecar.aot, trained by
-#                docker/aot-train.sh when stale
+#                docker/aot-train.sh when stale; the start-to-ready target (the image's JDK) is judged only then
 # --no-warmup    skip the unrecorded warm-up round of the proxied path that precedes repeat 1
-# --repeats R    repeats of every measurement (default 3)
+# --repeats R    repeats of every measurement (default 3; conncold, floor and burst run once per run)
 # --jvm-flags    JVM flags for the two sidecars instead of the shipped conf/jvm.options (the sidecars are started by
 #                bin/connect-proxy, the launcher users run, either way)
 # --direct-only  skip the sidecars (checks the load generator itself)
 # --no-record    print the table but do not append it to bench/RESULTS.md
 # --label TEXT   a note printed with the table (e.g. what is being compared)
-# --only LIST    comma-separated subset of tput1,tput8,rr64,rr4k,conn,conns1000,burst ("none": start-up and idle RSS
-#                only); burst is not in the default set: it needs freshly started sidecars (see bench/burst.sh)
-# --burst N      the cold burst: N connections within --burst-seconds (default 1) through web's upstream listener
-#                right after the sidecars are serving, probes during it; the run FAILS (exit 1) when one was lost or
-#                a probe took over 1 s. Implies --only burst unless --only is given.
+# --only LIST    comma-separated subset of tput1,tput8,iperf1,iperf8,rr64,rr4k,conn,conns1000,conncold,floor,burst
+#                ("none": start-up and idle RSS only)
+# --floor        the floor rows only (with --only: added to its list)
+# --burst N      the cold burst's size (default 3,000 within --burst-seconds, default 1) through web's upstream
+#                listener on freshly started sidecars, probes during it; the run FAILS (exit 1) when a connection
+#                was lost or a probe took over 1 s. Implies --only burst unless --only is given.
+# --after-burst S  seconds of RSS sampling after the burst's connections closed (default 60; 0: none)
 # --profile      record JFR (settings=profile) in both sidecars; prints their hottest methods at the end
 # --hold S       start everything, print the ports and pids, keep it up for S seconds (manual experiments), exit
 # --wait-quiet S wait up to S seconds for the 1-minute load average to drop below 1 (shared machines)
-# Environment: PROXY_JAR (the sidecars' jar instead of target/proxy-fat.jar), READY_REGEX (the sidecar's readiness log line, default below), SIDECAR_ARGS (extra proxy flags),
-# SIDECAR_TUNING (extra keys for both sidecars' proxy config maps, e.g. '"max_handshakes_in_flight": 0').
+# Environment: PROXY_JAR (the sidecars' jar instead of target/proxy-fat.jar), READY_REGEX (the sidecar's readiness
+# log line, default below), SIDECAR_ARGS (extra proxy flags), SIDECAR_TUNING (extra keys for the sidecars' proxy
+# config maps, e.g. '"max_handshakes_in_flight": 0').
+# Tools: curl and a JDK 17+ always; iperf3 (iperf rows), socat (floor relays), jq (iperf rows, mTLS floor).
 set -euo pipefail
 
-ORIG_CMD="bench/run.sh$(printf ' %q' "$@")"
+ORIG_CMD="bench/run.sh"
+[ $# -eq 0 ] || ORIG_CMD="$ORIG_CMD$(printf ' %q' "$@")"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 cd "$ROOT"  # relative paths in --jvm-flags (a CDS archive) are relative to the checkout
@@ -38,9 +56,14 @@ JAR="${PROXY_JAR:-$ROOT/target/proxy-fat.jar}"  # PROXY_JAR: another build (e.g.
 READY_REGEX="${READY_REGEX:-ready: }"
 SIDECAR_ARGS="${SIDECAR_ARGS:-}"
 SIDECAR_TUNING="${SIDECAR_TUNING:-}"
-BURST=0
+BURST=3000
+BURST_SET=0
 BURST_SECONDS=1
+AFTER_BURST_S=60
+AFTER_BURST_SET=0
 ONLY_SET=0
+FLOOR_ONLY=0
+RUN_START=$SECONDS
 
 QUICK=0
 REPEATS=3
@@ -50,7 +73,7 @@ DIRECT_ONLY=0
 RECORD=1
 LABEL=""
 WAIT_QUIET=0
-ONLY="tput1,tput8,rr64,rr4k,conn,conns1000"
+ONLY="tput1,tput8,iperf1,iperf8,rr64,rr4k,conn,conns1000,conncold,floor,burst"
 PROFILE=0
 HOLD=0
 WARMUP=1
@@ -71,15 +94,25 @@ while [ $# -gt 0 ]; do
         --hold) HOLD="$2"; shift ;;
         --java) SIDECAR_JAVA="$2"; shift ;;
         --aot) AOT=1 ;;
-        --burst) BURST="$2"; shift ;;
+        --burst) BURST="$2"; BURST_SET=1; shift ;;
         --burst-seconds) BURST_SECONDS="$2"; shift ;;
-        -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --after-burst) AFTER_BURST_S="$2"; AFTER_BURST_SET=1; shift ;;
+        --floor) FLOOR_ONLY=1 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
 done
 
-if [ "$BURST" -gt 0 ] && [ "$ONLY_SET" = 0 ]; then ONLY=burst; fi
+if [ "$BURST_SET" = 1 ] && [ "$ONLY_SET" = 0 ]; then ONLY=burst; fi
+if [ "$FLOOR_ONLY" = 1 ]; then
+    if [ "$ONLY_SET" = 1 ] || [ "$BURST_SET" = 1 ]; then ONLY="$ONLY,floor"; else ONLY=floor; fi
+fi
+if [ "$QUICK" = 1 ]; then
+    [ "$BURST_SET" = 1 ] || BURST=1000
+    [ "$AFTER_BURST_SET" = 1 ] || AFTER_BURST_S=10
+fi
+wanted() { case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 if [ "$JVM_FLAGS_SET" = 1 ]; then
     JVM_FLAGS="$JVM_FLAGS_OVERRIDE"
@@ -105,9 +138,10 @@ fi
 SIDECAR_JAVA="${SIDECAR_JAVA:-java}"
 
 if [ "$QUICK" = 1 ]; then
-    TPUT_S=2; CONN_S=2; RR_N=5000; WARM_S=0.5; START_REPEATS=1
+    TPUT_S=2; CONN_S=2; RR_N=5000; WARM_S=0.5; START_REPEATS=1; IPERF_S=2; COLD_S=10; FLOOR_S=2
 else
-    TPUT_S=5; CONN_S=5; RR_N=20000; WARM_S=1; START_REPEATS="$REPEATS"
+    TPUT_S=5; CONN_S=5; RR_N=20000; WARM_S=1; START_REPEATS="$REPEATS"; IPERF_S=4; COLD_S=10
+    FLOOR_S=3  # once per run, shorter windows than the rows they are compared with, to stay under 30 s
 fi
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
@@ -123,6 +157,10 @@ RAW="$WORK/raw.tsv"
 PIDS=()
 WEB_PID=""
 ECHO_SC_PID=""
+IPERF_SC_PID=""
+FLOOR_CERTS=""
+FLOOR_PIDS=()
+LOADED=0  # 1 once the sidecars carried load: the cold rows (conncold, burst) then restart them first
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 now_us() { echo "${EPOCHREALTIME/./}"; }
@@ -133,8 +171,10 @@ now_us() { echo "${EPOCHREALTIME/./}"; }
 
 cleanup() {
     local pid
-    for pid in $WEB_PID $ECHO_SC_PID; do stop_pid "$pid"; done
-    for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+    for pid in $WEB_PID $ECHO_SC_PID $IPERF_SC_PID; do stop_pid "$pid"; done
+    for pid in "${PIDS[@]}" "${FLOOR_PIDS[@]}"; do stop_pid "$pid"; done
+    # private keys of the mTLS floor: never left behind
+    if [ -n "$FLOOR_CERTS" ]; then rm -rf "$FLOOR_CERTS"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -164,7 +204,18 @@ probe_connect() { ( exec 3<>"/dev/tcp/127.0.0.1/$1" ) 2>/dev/null; }
 
 # ---------------------------------------------------------------- ports, echo app, dev agent
 read -r AGENT_PORT WEB_PORT WEB_SC_PORT ECHO_SC_PORT UPSTREAM_PORT WEB_ADMIN_PORT ECHO_ADMIN_PORT \
-    < <("${LG[@]}" free-ports --count 7)
+    IPERF_PORT IPERF_SC_PORT IPERF_UPSTREAM_PORT IPERF_ADMIN_PORT FLOOR_A FLOOR_B FLOOR_TLS_A FLOOR_TLS_B \
+    < <("${LG[@]}" free-ports --count 15)
+
+# Which optional rows can run here: each needs a Debian tool this script does not install.
+IPERF=0
+if wanted iperf1 || wanted iperf8; then
+    if [ "$DIRECT_ONLY" = 1 ]; then :
+    elif ! command -v iperf3 > /dev/null; then log "skipping the iperf3 rows: iperf3 is not installed (apt-get install -y iperf3)"
+    elif ! command -v jq > /dev/null; then log "skipping the iperf3 rows: jq (to read iperf3 -J) is not installed (apt-get install -y jq)"
+    else IPERF=1
+    fi
+fi
 
 "${LG[@]}" echo-server --port 0 --seconds 3600 > "$WORK/echo.log" 2>&1 &
 PIDS+=($!)
@@ -177,7 +228,10 @@ log "echo app on 127.0.0.1:$ECHO_PORT (pid $ECHO_APP_PID); work dir $WORK"
 start_agent() {
     sed -e "s/\"@ECHO_PORT@\"/$ECHO_PORT/" -e "s/\"@ECHO_SIDECAR_PORT@\"/$ECHO_SC_PORT/" \
         -e "s/\"@WEB_PORT@\"/$WEB_PORT/" -e "s/\"@WEB_SIDECAR_PORT@\"/$WEB_SC_PORT/" \
-        -e "s/\"@UPSTREAM_PORT@\"/$UPSTREAM_PORT/" "$HERE/services.json" > "$WORK/services.json"
+        -e "s/\"@UPSTREAM_PORT@\"/$UPSTREAM_PORT/" -e "s/\"@IPERF_PORT@\"/$IPERF_PORT/" \
+        -e "s/\"@IPERF_SIDECAR_PORT@\"/$IPERF_SC_PORT/" -e "s/\"@IPERF_UPSTREAM_PORT@\"/$IPERF_UPSTREAM_PORT/" \
+        -e "s/@ECHO_SIDECAR_PORT@/$ECHO_SC_PORT/" -e "s/@IPERF_SIDECAR_PORT@/$IPERF_SC_PORT/" \
+        -e "s/@WEB_SIDECAR_PORT@/$WEB_SC_PORT/" "$HERE/services.json" > "$WORK/services.json"
     if [ -n "$SIDECAR_TUNING" ]; then  # both sidecars' proxy config maps
         sed -i "s/\"bind_address\": \"127.0.0.1\"/\"bind_address\": \"127.0.0.1\", $SIDECAR_TUNING/" "$WORK/services.json"
     fi
@@ -250,7 +304,8 @@ timeline() {  # log file, start µs
     done < "$1"
 }
 
-rss_of() { "${LG[@]}" rss --pid "$1" | result rss_mb; }
+# VmRSS in MB, read directly (sampled every second after the burst: a JVM per sample would disturb what it measures)
+rss_of() { awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"; }
 
 start_sidecars() {
     start_sidecar echo "$WORK/sidecar-echo.log" "$ECHO_ADMIN_PORT"
@@ -260,6 +315,34 @@ start_sidecars() {
     start_sidecar web "$WORK/sidecar-web.log" "$WEB_ADMIN_PORT"
     WEB_PID=$STARTED_PID
     await_ready web "$WEB_PID" "$WORK/sidecar-web.log" "$STARTED_US" "$UPSTREAM_PORT" ""
+}
+
+stop_sidecars() {
+    stop_pid "$WEB_PID"; WEB_PID=""
+    stop_pid "$ECHO_SC_PID"; ECHO_SC_PID=""
+}
+
+# Fresh JVMs for the rows that measure a cold start: stopped and started again when they have carried load.
+fresh_sidecars() {
+    if [ "$LOADED" = 1 ] || [ -z "$WEB_PID" ]; then
+        stop_sidecars
+        start_sidecars
+        LOADED=0
+    fi
+}
+
+# The iperf3 server as its own service with its own sidecar, started once (its start-up is not recorded), before
+# web's sidecar so web's second upstream listener finds it.
+start_iperf() {
+    iperf3 -s -B 127.0.0.1 -p "$IPERF_PORT" > "$WORK/iperf3-server.log" 2>&1 &
+    PIDS+=($!)
+    local saved_raw="$RAW"
+    RAW="$WORK/raw-iperf-sidecar.tsv"  # its start-up is not one of the measured sidecars'
+    start_sidecar iperf "$WORK/sidecar-iperf.log" "$IPERF_ADMIN_PORT"
+    IPERF_SC_PID=$STARTED_PID
+    await_ready iperf "$IPERF_SC_PID" "$WORK/sidecar-iperf.log" "$STARTED_US" "" "$IPERF_SC_PORT"
+    RAW="$saved_raw"
+    log "iperf3 server on 127.0.0.1:$IPERF_PORT behind its sidecar (pid $IPERF_SC_PID); through web: 127.0.0.1:$IPERF_UPSTREAM_PORT"
 }
 
 # A class-data sharing archive (-XX:SharedArchiveFile=F, JDK 17+) or an AOT cache (-XX:AOTCache=F, JDK 25+) named
@@ -300,42 +383,70 @@ ensure_cds() {
     [ -f "$archive" ] || { log "no archive was written; see $WORK/sidecar-web.log"; exit 1; }
 }
 
-# The cold burst (issue 11) through web's upstream listener on sidecars that have served one connection each.
+# The cold burst (issues 11 and 15) through web's upstream listener on freshly started sidecars that have served
+# one connection each, then their RSS each second for AFTER_BURST_S seconds after the burst's connections closed
+# (LoadGen burst returns once every connection was answered or lost and closed), against the idle RSS before it.
 BURST_LINE=""
 BURST_VERDICT=PASS
+BURST_RAN=0
 cold_burst() {
-    local out
-    log "cold burst: $BURST connections within $BURST_SECONDS s through 127.0.0.1:$UPSTREAM_PORT"
+    local out k
+    fresh_sidecars
+    sleep 1
+    record rss_preburst web "$(rss_of "$WEB_PID")"
+    record rss_preburst echo "$(rss_of "$ECHO_SC_PID")"
+    local idle_web idle_echo
+    idle_web="$(rss_of "$WEB_PID")"; idle_echo="$(rss_of "$ECHO_SC_PID")"
+    log "cold burst: $BURST connections within $BURST_SECONDS s through 127.0.0.1:$UPSTREAM_PORT" \
+        "(RSS before: web $idle_web MB, echo $idle_echo MB)"
+    BURST_RAN=1
+    LOADED=1
     out="$("${LG[@]}" burst --target "127.0.0.1:$UPSTREAM_PORT" --count "$BURST" --seconds "$BURST_SECONDS" \
         --probes 5 --timeout 30 --max-probe-ms 1000 2>>"$WORK/loadgen.err" | grep '^RESULT' || true)"
     BURST_LINE="${out#RESULT }"
     echo "  burst: ${BURST_LINE:-no result, see $WORK/loadgen.err}" >&2
     tail -3 "$WORK/loadgen.err" >&2 || true
     case "$BURST_LINE" in *verdict=PASS*) ;; *) BURST_VERDICT=FAIL ;; esac
+    for k in answered lost probe_max_ms p99_ms; do record "burst.$k" pair "$(echo "$out" | result "$k")"; done
     local m
     for m in web:$WEB_ADMIN_PORT echo:$ECHO_ADMIN_PORT; do
         curl -sf "http://127.0.0.1:${m#*:}/metrics" 2>/dev/null \
             | grep -E '^connect_proxy_(upstream_dial_failures_total|tls_handshake_failures_total|rejections_total)' \
+            | grep -Ev ' 0(\.0)?$' \
             | sed "s/^/    ${m%%:*} sidecar: /" >> "$WORK/burst-metrics.txt" || true
     done
+    [ "$AFTER_BURST_S" -gt 0 ] || return 0
+    log "RSS each second for $AFTER_BURST_S s after the burst's connections closed"
+    local t0=$SECONDS i rw re
+    printf 's\tweb_mb\techo_mb\n' > "$WORK/rss-after-burst.tsv"
+    for i in $(seq 1 "$AFTER_BURST_S"); do
+        # on the second marks since the burst returned, whatever the curl above took
+        while [ $(( SECONDS - t0 )) -lt "$i" ]; do sleep 0.05; done
+        rw="$(rss_of "$WEB_PID")"; re="$(rss_of "$ECHO_SC_PID")"
+        printf '%s\t%s\t%s\n' "$i" "$rw" "$re" >> "$WORK/rss-after-burst.tsv"
+        if [ "$i" = 1 ]; then record rss_burst_0 web "$rw"; record rss_burst_0 echo "$re"; fi
+    done
+    record rss_burst_end web "$rw"
+    record rss_burst_end echo "$re"
+    record rss_burst_ratio web "$(awk -v a="$rw" -v b="$idle_web" 'BEGIN { printf "%.3f", a / b }')"
+    record rss_burst_ratio echo "$(awk -v a="$re" -v b="$idle_echo" 'BEGIN { printf "%.3f", a / b }')"
+    # every 10th second, for the record
+    RSS_SERIES="$(awk -F'\t' 'NR > 1 && ($1 == 1 || $1 % 10 == 0) { printf "%s+%ss %s/%s", sep, $1, $2, $3; sep = ", " }' \
+        "$WORK/rss-after-burst.tsv")"
 }
+RSS_SERIES=""
 
 if [ "$DIRECT_ONLY" = 0 ]; then
     start_agent
     ensure_cds
     log "dev agent on 127.0.0.1:$AGENT_PORT; sidecar JVM flags: ${JVM_FLAGS:-(none)}"
+    [ "$IPERF" = 1 ] && start_iperf
     for rep in $(seq 1 "$START_REPEATS"); do
         start_sidecars
-        if [ "$rep" = "$START_REPEATS" ] && [ "$BURST" -gt 0 ] && [[ ",$ONLY," == *",burst,"* ]]; then
-            cold_burst
-        fi
         sleep 1
         record rss_idle web "$(rss_of "$WEB_PID")"
         record rss_idle echo "$(rss_of "$ECHO_SC_PID")"
-        if [ "$rep" -lt "$START_REPEATS" ]; then
-            stop_pid "$WEB_PID"; WEB_PID=""
-            stop_pid "$ECHO_SC_PID"; ECHO_SC_PID=""
-        fi
+        if [ "$rep" -lt "$START_REPEATS" ]; then stop_sidecars; fi
     done
 fi
 
@@ -352,16 +463,39 @@ fi
 DIRECT="127.0.0.1:$ECHO_PORT"
 PROXIED="127.0.0.1:$UPSTREAM_PORT"
 
-wanted() { case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+measure() {  # key-prefix, where, target, then the LoadGen arguments: measure_as when the row is wanted
+    wanted "$1" || return 0
+    measure_as "$@"
+}
 
-measure() {  # key-prefix, where, target, then the LoadGen arguments; records every RESULT field named in KEYS
+measure_as() {  # key-prefix, where, target, then the LoadGen arguments; records every RESULT field named in KEYS
     local prefix="$1" where="$2" target="$3"; shift 3
     local out k
-    wanted "$prefix" || return 0
+    [ "$where" = proxied ] && LOADED=1
     out="$("${LG[@]}" "$@" --target "$target" 2>>"$WORK/loadgen.err" | grep '^RESULT' || true)"
     echo "  $prefix $where: ${out#RESULT }" >&2
     [ "$rep" = 0 ] && return 0
     for k in $KEYS; do record "$prefix.$k" "$where" "$(echo "$out" | result "$k")"; done
+}
+
+# Debian's iperf3 client against the iperf3 server (direct) or web's iperf upstream listener (proxied); the Gbit/s
+# the server received, from the JSON report.
+measure_iperf() {  # key, streams, where, port
+    local key="$1" streams="$2" where="$3" port="$4" out gbps err attempt
+    [ "$IPERF" = 1 ] && wanted "$key" || return 0
+    [ "$where" = proxied ] && LOADED=1
+    for attempt in 1 2; do
+        out="$(iperf3 -c 127.0.0.1 -p "$port" -t "$IPERF_S" -P "$streams" -J 2>>"$WORK/iperf3.err" || true)"
+        err="$(printf '%s' "$out" | jq -r '.error // empty' 2>/dev/null || echo "no JSON from iperf3")"
+        # the server takes one test at a time: a test right after another can find it still busy
+        case "$err" in *busy*) sleep 1 ;; *) break ;; esac
+    done
+    gbps="$(printf '%s' "$out" | jq -r '.end.sum_received.bits_per_second // empty' 2>/dev/null \
+        | awk '{ printf "%.3f", $1 / 1e9 }' || true)"
+    [ -n "$err" ] && gbps=""
+    echo "  $key $where: gbps=${gbps:-none}${err:+ error: $err}" >&2
+    [ "$rep" = 0 ] && return 0
+    record "$key.gbps" "$where" "$gbps"
 }
 
 paths() {  # alternate which path goes first so neither always runs on a warmer machine
@@ -391,6 +525,9 @@ for rep in $(seq "$FIRST_REP" "$REPEATS"); do
         # of connection load, so the warm-up round gives it four windows
         cs="$CONN_S"; [ "$rep" = 0 ] && cs=$(( CONN_S * 4 ))
         measure conn "$where" "$t" connrate --clients 4 --seconds "$cs" --warmup "$WARM_S"
+        if [ "$where" = direct ]; then t="$IPERF_PORT"; else t="$IPERF_UPSTREAM_PORT"; fi
+        measure_iperf iperf1 1 "$where" "$t"
+        measure_iperf iperf8 8 "$where" "$t"
     done
 done
 
@@ -407,26 +544,157 @@ if [ "$DIRECT_ONLY" = 0 ]; then
     fi
 fi
 
+# ---------------------------------------------------------------- cold start: new connections from ready on
+if [ "$DIRECT_ONLY" = 0 ] && wanted conncold; then
+    log "cold start: both sidecars restarted; new connections/s for the first $COLD_S s after both are ready"
+    stop_sidecars
+    start_sidecars
+    rep=1
+    KEYS="cps p50_ms p99_ms"
+    # the same client as the steady conn row, started the moment web's sidecar carried its first proxied echo
+    # (echo's sidecar is routable once the agent's 1-s TCP check saw it listening)
+    measure_as conncold proxied "$PROXIED" connrate --clients 4 --seconds "$COLD_S" --warmup 0
+    # the ratio is to the steady direct rate of this run; without the conn row, measured here
+    wanted conn || measure_as conncold direct "$DIRECT" connrate --clients 4 --seconds "$COLD_S" --warmup 0
+fi
+
+# ---------------------------------------------------------------- floors: the same clients, the proxy's work removed
+FLOOR_NOTES=()
+stop_floor_relays() {
+    local pid
+    for pid in "${FLOOR_PIDS[@]}"; do stop_pid "$pid" 2; done
+    FLOOR_PIDS=()
+}
+await_relay() {  # port: a proxied echo through the relays within 5 s
+    local i
+    for i in $(seq 1 100); do probe_echo "$1" && return 0; sleep 0.05; done
+    log "relay on 127.0.0.1:$1 did not echo"; return 1
+}
+floor_clients() {  # where, port, then the rows: tput1 tput8 rr64 conn
+    local where="$1" t="127.0.0.1:$2" row; shift 2
+    for row in "$@"; do
+        case "$row" in
+            tput1) KEYS="gbps delivered_pct"; measure_as tput1 "$where" "$t" throughput --streams 1 --seconds "$FLOOR_S" --warmup "$WARM_S" ;;
+            tput8) KEYS="gbps delivered_pct"; measure_as tput8 "$where" "$t" throughput --streams 8 --seconds "$FLOOR_S" --warmup "$WARM_S" ;;
+            rr64) KEYS="p50_us p99_us p999_us"; measure_as rr64 "$where" "$t" rr --size 64 --count "$RR_N" --warmup 2000 ;;
+            conn) KEYS="cps p50_ms p99_ms"; measure_as conn "$where" "$t" connrate --clients 4 --seconds "$FLOOR_S" --warmup "$WARM_S" ;;
+        esac
+    done
+}
+floors() {
+    local t0=$SECONDS row pid
+    rep=1
+
+    # (c) the JVM's own floor: an idle JVM with the heap settings the sidecar ships, running a trivial class
+    mkdir -p "$WORK/idle"
+    printf '%s\n' 'public class IdleJvm { public static void main(String[] a) throws Exception { Thread.sleep(30_000); } }' \
+        > "$WORK/idle/IdleJvm.java"
+    javac -d "$WORK/idle" "$WORK/idle/IdleJvm.java"
+    "$SIDECAR_JAVA" -XX:+UseSerialGC -Xmx64m -cp "$WORK/idle" IdleJvm &
+    pid=$!
+    sleep 2
+    record rss_floor floor-jvm "$(rss_of "$pid")"
+    echo "  floor jvm: RSS $(rss_of "$pid") MB" >&2
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+
+    if ! command -v socat > /dev/null; then
+        log "skipping the relay floors: socat is not installed (apt-get install -y socat)"
+        return 0
+    fi
+    # the direct figures the relays are compared with, when the run did not measure them already
+    for row in tput1 tput8 rr64 conn; do wanted "$row" || floor_clients direct "$ECHO_PORT" "$row"; done
+    FLOOR_NOTES+=("$(socat -V 2>/dev/null | sed -n 's/^socat version \([^ ]*\).*/socat \1/p') forks a process per connection")
+    # (a) two plain TCP relays in a chain, as the sidecars are (same buffer size as a sidecar's reads)
+    socat -b 65536 -t 2 "TCP-LISTEN:$FLOOR_B,bind=127.0.0.1,reuseaddr,fork,backlog=4096,nodelay" \
+        "TCP:127.0.0.1:$ECHO_PORT,nodelay" 2>>"$WORK/socat.err" &
+    FLOOR_PIDS+=($!)
+    socat -b 65536 -t 2 "TCP-LISTEN:$FLOOR_A,bind=127.0.0.1,reuseaddr,fork,backlog=4096,nodelay" \
+        "TCP:127.0.0.1:$FLOOR_B,nodelay" 2>>"$WORK/socat.err" &
+    FLOOR_PIDS+=($!)
+    if await_relay "$FLOOR_A"; then floor_clients floor-tcp "$FLOOR_A" tput1 tput8 rr64 conn; fi
+    stop_floor_relays
+
+    # (b) two mTLS relays with the leaf certificates the sidecars of web and echo get, checked against the CA roots
+    if ! command -v jq > /dev/null; then
+        log "skipping the mTLS floor: jq (to read the agent's certificates) is not installed (apt-get install -y jq)"
+    else
+        FLOOR_CERTS="$(mktemp -d /tmp/connect-proxy-bench-tls.XXXXXX)"
+        chmod 700 "$FLOOR_CERTS"
+        (
+            umask 077
+            for svc in web echo; do
+                curl -sf "http://127.0.0.1:$AGENT_PORT/v1/agent/connect/ca/leaf/$svc" > "$FLOOR_CERTS/$svc.json"
+                jq -r .CertPEM < "$FLOOR_CERTS/$svc.json" > "$FLOOR_CERTS/$svc.crt"
+                jq -r .PrivateKeyPEM < "$FLOOR_CERTS/$svc.json" > "$FLOOR_CERTS/$svc.key"
+                rm -f "$FLOOR_CERTS/$svc.json"
+            done
+            curl -sf "http://127.0.0.1:$AGENT_PORT/v1/agent/connect/ca/roots" | jq -r '.Roots[].RootCert' \
+                > "$FLOOR_CERTS/ca.crt"
+        )
+        local c="$FLOOR_CERTS"
+        socat -b 65536 -t 2 "OPENSSL-LISTEN:$FLOOR_TLS_B,bind=127.0.0.1,reuseaddr,fork,backlog=4096,nodelay,cert=$c/echo.crt,key=$c/echo.key,cafile=$c/ca.crt,verify=1" \
+            "TCP:127.0.0.1:$ECHO_PORT,nodelay" 2>>"$WORK/socat.err" &
+        FLOOR_PIDS+=($!)
+        # a SPIFFE leaf names its service in a URI SAN, not a host name: the chain to the CA is what is checked,
+        # as a sidecar checks it (the sidecar also matches the SPIFFE ID, which socat cannot)
+        socat -b 65536 -t 2 "TCP-LISTEN:$FLOOR_TLS_A,bind=127.0.0.1,reuseaddr,fork,backlog=4096,nodelay" \
+            "OPENSSL:127.0.0.1:$FLOOR_TLS_B,nodelay,cert=$c/web.crt,key=$c/web.key,cafile=$c/ca.crt,verify=1,commonname=,no-sni=1" \
+            2>>"$WORK/socat.err" &
+        FLOOR_PIDS+=($!)
+        if await_relay "$FLOOR_TLS_A"; then
+            local hello
+            hello="$(echo | openssl s_client -connect "127.0.0.1:$FLOOR_TLS_B" -cert "$c/web.crt" -key "$c/web.key" \
+                -CAfile "$c/ca.crt" 2>/dev/null || true)"
+            FLOOR_NOTES+=("mTLS relays: $(openssl version | cut -d' ' -f1-2), $(echo "$hello" \
+                | sed -n 's/^\(New, \)\{0,1\}\(TLSv[0-9.]*\), Cipher is \(.*\)/\2 \3/p' | head -1), key exchange $(echo "$hello" \
+                | sed -n 's/^Server Temp Key: //p' | head -1), a full handshake and a fresh SSL context per connection (socat keeps nothing across its forks)")
+            floor_clients floor-tls "$FLOOR_TLS_A" conn rr64
+        else
+            tail -5 "$WORK/socat.err" >&2
+        fi
+        stop_floor_relays
+        rm -rf "$FLOOR_CERTS"
+        FLOOR_CERTS=""
+    fi
+    log "floors took $(( SECONDS - t0 )) s"
+}
+if [ "$DIRECT_ONLY" = 0 ] && wanted floor; then floors; fi
+
+# ---------------------------------------------------------------- last: the cold burst on fresh sidecars
+if [ "$DIRECT_ONLY" = 0 ] && wanted burst; then cold_burst; fi
+
 # ---------------------------------------------------------------- report
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 DIRTY="$(git -C "$ROOT" status --porcelain -- src pom.xml 2>/dev/null | head -1)"
 [ -n "$DIRTY" ] && COMMIT="$COMMIT+uncommitted"
-TABLE="$("${LG[@]}" report --raw "$RAW")"
+AOT_RUN=false; [ "$AOT" = 1 ] && AOT_RUN=true
+TABLE="$("${LG[@]}" report --raw "$RAW" --aot "$AOT_RUN" --after-burst "$AFTER_BURST_S")"
+ELAPSED=$(( SECONDS - RUN_START ))
 {
     echo
     echo "## $(date -u '+%Y-%m-%d %H:%M UTC') · commit $COMMIT${LABEL:+ · $LABEL}"
     echo
     echo "\`$ORIG_CMD\` — repeats $REPEATS, sidecar JVM flags \`${JVM_FLAGS:-none}\`, $(nproc) cores," \
-        "load average before/after: $LOADAVG / $(cut -d' ' -f1-3 /proc/loadavg), sidecars on $("$SIDECAR_JAVA" -version 2>&1 | head -1)"
+        "load average before/after: $LOADAVG / $(cut -d' ' -f1-3 /proc/loadavg), sidecars on $("$SIDECAR_JAVA" -version 2>&1 | head -1)," \
+        "the run took $(( ELAPSED / 60 )) min $(( ELAPSED % 60 )) s"
     echo
     echo "$TABLE"
-    if [ -n "$BURST_LINE" ] || [ "$BURST" -gt 0 ]; then
+    if [ "$BURST_RAN" = 1 ]; then
         echo
-        echo "Cold burst (sidecar tuning: ${SIDECAR_TUNING:-defaults}): \`${BURST_LINE:-no result}\` → **$BURST_VERDICT**"
+        echo "Cold burst on fresh sidecars (sidecar tuning: ${SIDECAR_TUNING:-defaults}): \`${BURST_LINE:-no result}\` → **$BURST_VERDICT**"
+        if [ -n "$RSS_SERIES" ]; then
+            echo
+            echo "RSS web/echo (MB) after the burst's connections closed: $RSS_SERIES"
+        fi
         if [ -s "$WORK/burst-metrics.txt" ]; then
             echo
             cat "$WORK/burst-metrics.txt"
         fi
+    fi
+    if [ "${#FLOOR_NOTES[@]}" -gt 0 ]; then
+        echo
+        echo "Floors: $(IFS=';'; echo "${FLOOR_NOTES[*]}" | sed 's/;/; /g')."
     fi
     if [ -f "$WORK/timeline-web.txt" ]; then
         echo
