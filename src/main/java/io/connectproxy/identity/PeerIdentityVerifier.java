@@ -48,6 +48,13 @@ public final class PeerIdentityVerifier {
         if (chain == null || chain.isEmpty() || !(chain.get(0) instanceof X509Certificate leaf)) {
             throw new PeerIdentityException(missing, "peer presented no X.509 certificate");
         }
+        try {
+            leaf.checkValidity();
+        } catch (java.security.cert.CertificateExpiredException | java.security.cert.CertificateNotYetValidException e) {
+            throw new PeerIdentityException(PeerIdentityException.Reason.EXPIRED, "peer certificate "
+                    + CertificateIds.subject(leaf) + " is valid from " + leaf.getNotBefore().toInstant() + " to "
+                    + leaf.getNotAfter().toInstant());
+        }
         String uri = CertificateIds.firstUriSan(leaf).orElseThrow(() -> new PeerIdentityException(
                 PeerIdentityException.Reason.NO_URI_SAN,
                 "peer certificate " + CertificateIds.subject(leaf) + " has no URI SAN"));
