@@ -156,6 +156,11 @@ final class MeshSslContextFactory implements SslContextFactory {
             }
             return context;
         }
+        if (forServer && context.sessionContext() != null) {
+            // the JDK's tickets live as long as its session timeout (24 h by default)
+            context.sessionContext().setSessionTimeout(
+                    (int) ticketLifetimeSeconds(SessionTicketKeys.leafChain(kmf), Instant.now()));
+        }
         return withJdkGroups(context);
     }
 
