@@ -1,6 +1,8 @@
 package io.connectproxy.identity;
 
 import java.security.cert.Certificate;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.util.List;
 
@@ -50,7 +52,7 @@ public final class PeerIdentityVerifier {
         }
         try {
             leaf.checkValidity();
-        } catch (java.security.cert.CertificateExpiredException | java.security.cert.CertificateNotYetValidException e) {
+        } catch (CertificateExpiredException | CertificateNotYetValidException e) {
             throw new PeerIdentityException(PeerIdentityException.Reason.EXPIRED, "peer certificate "
                     + CertificateIds.subject(leaf) + " is valid from " + leaf.getNotBefore().toInstant() + " to "
                     + leaf.getNotAfter().toInstant());

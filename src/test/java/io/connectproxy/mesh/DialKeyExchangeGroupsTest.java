@@ -2,6 +2,7 @@ package io.connectproxy.mesh;
 
 import io.connectproxy.runtime.ProxyRuntime;
 import io.connectproxy.testsupport.EchoServer;
+import io.connectproxy.testsupport.LogCapture;
 import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.testsupport.TestMesh;
 import io.connectproxy.testsupport.Wire;
@@ -14,6 +15,7 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -61,5 +63,24 @@ class DialKeyExchangeGroupsTest extends MeshTestBase {
         mesh.startSidecar("web2");
         assertEquals("common group", Wire.exchange(port2, "common group", Duration.ofSeconds(5)),
                 "answered when the dialler offers X25519 as well");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aLiveChangeOfTheGroupsIsRefusedWithAWarningNamingTheKey() throws Exception {
+        try (LogCapture log = new LogCapture(ProxyRuntime.class)) {
+            EchoServer app = TestMesh.await(EchoServer.start(vertx));
+            int appPort = app.port();
+            int sidecarPort = TestMesh.freePort();
+            mesh.register(withGroups(Wire.service("echo", "echo", appPort, sidecarPort, null, new JsonArray()),
+                    "x25519"));
+            mesh.startSidecar("echo");
+            mesh.register(withGroups(Wire.service("echo", "echo", appPort, sidecarPort, null, new JsonArray()),
+                    "P-256"));
+            log.await(Duration.ofSeconds(15), "tls_key_exchange_groups: ");
+            String warning = log.matching("tls_key_exchange_groups: ").get(0);
+            assertEquals(true, warning.contains("\"secp256r1\"") && warning.contains("keep \"x25519\"")
+                    && warning.contains("until the proxy restarts"), warning);
+        }
     }
 }

@@ -35,7 +35,7 @@ public final class OpenSslClient {
 
     /**
      * Runs {@code openssl s_client} against 127.0.0.1:{@code port} with {@code extraArgs}, sends {@code line} and
-     * returns everything it printed (stdout and stderr) once {@code line} came back or 5 s passed.
+     * returns everything it printed (stdout and stderr) once {@code line} came back or 20 s passed (a loaded CI machine).
      */
     public String exchange(int port, String line, String... extraArgs) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port,
@@ -49,7 +49,7 @@ public final class OpenSslClient {
         try (OutputStream in = p.getOutputStream()) {
             in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
             in.flush();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (System.nanoTime() < deadline && p.isAlive() && !text(out).contains(line)) {
                 Thread.sleep(20);
             }
