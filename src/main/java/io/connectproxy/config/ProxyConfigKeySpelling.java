@@ -25,7 +25,7 @@ public final class ProxyConfigKeySpelling {
             ShutdownTiming.SHUTDOWN_GRACE_MS, ShutdownTiming.DRAIN_TIMEOUT_MS, "upstreams",
             // being added alongside: listed here so a misspelling of them is caught from the start
             "admin_bind", "accept_backlog", "max_handshakes_in_flight", "max_inbound_connections",
-            "access_log");
+            "access_log", KeyExchangeGroups.KEY);
 
     /**
      * Keys Consul documents for its other proxies (built-in and Envoy): kept as they are and not treated as

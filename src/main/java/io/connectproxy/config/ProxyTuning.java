@@ -19,10 +19,12 @@ import java.util.Objects;
  * @param maxHandshakesInFlight  TLS handshakes (and mesh dials) run at once per event loop; 0: no bound
  * @param maxInboundConnections  proxied connections the public listener holds open at once; 0: no bound
  * @param adminBind              the admin listener this service's proxy asks for, or null
+ * @param keyExchangeGroups      TLS key exchange groups offered and accepted, public listener and dials alike
  */
 public record ProxyTuning(int localConnectTimeoutMs, int handshakeTimeoutMs, long idleTimeoutMs,
                           long authzRecheckIntervalMs, ShutdownTiming shutdown, String tlsEngine, int acceptBacklog,
-                          int maxHandshakesInFlight, int maxInboundConnections, HostPort adminBind) {
+                          int maxHandshakesInFlight, int maxInboundConnections, HostPort adminBind,
+                          KeyExchangeGroups keyExchangeGroups) {
 
     static final String LOCAL_CONNECT_TIMEOUT_MS = "local_connect_timeout_ms";
     static final String HANDSHAKE_TIMEOUT_MS = "handshake_timeout_ms";
@@ -58,13 +60,15 @@ public record ProxyTuning(int localConnectTimeoutMs, int handshakeTimeoutMs, lon
     public static final ProxyTuning DEFAULT = new ProxyTuning(ProxyConfig.DEFAULT_LOCAL_CONNECT_TIMEOUT_MS,
             ProxyConfig.DEFAULT_HANDSHAKE_TIMEOUT_MS, ProxyConfig.DEFAULT_IDLE_TIMEOUT_MS,
             ProxyConfig.DEFAULT_AUTHZ_RECHECK_INTERVAL_MS, ShutdownTiming.DEFAULT, TLS_ENGINE_OPENSSL,
-            DEFAULT_ACCEPT_BACKLOG, DEFAULT_MAX_HANDSHAKES_IN_FLIGHT, DEFAULT_MAX_INBOUND_CONNECTIONS, null);
+            DEFAULT_ACCEPT_BACKLOG, DEFAULT_MAX_HANDSHAKES_IN_FLIGHT, DEFAULT_MAX_INBOUND_CONNECTIONS, null,
+            KeyExchangeGroups.DEFAULT);
 
     public ProxyTuning {
         if (localConnectTimeoutMs <= 0 || handshakeTimeoutMs <= 0 || idleTimeoutMs < 0 || authzRecheckIntervalMs < 0) {
             throw new IllegalArgumentException("timeouts must be positive (idle/recheck: 0 = off)");
         }
         Objects.requireNonNull(shutdown, "shutdown");
+        Objects.requireNonNull(keyExchangeGroups, "keyExchangeGroups");
         if (!TLS_ENGINE_OPENSSL.equals(tlsEngine) && !TLS_ENGINE_JDK.equals(tlsEngine)) {
             throw new IllegalArgumentException("tlsEngine must be openssl or jdk: " + tlsEngine);
         }
@@ -83,7 +87,8 @@ public record ProxyTuning(int localConnectTimeoutMs, int handshakeTimeoutMs, lon
     public ProxyTuning withTimeouts(int localConnectTimeoutMs, int handshakeTimeoutMs, long idleTimeoutMs,
                                     long authzRecheckIntervalMs) {
         return new ProxyTuning(localConnectTimeoutMs, handshakeTimeoutMs, idleTimeoutMs, authzRecheckIntervalMs,
-                shutdown, tlsEngine, acceptBacklog, maxHandshakesInFlight, maxInboundConnections, adminBind);
+                shutdown, tlsEngine, acceptBacklog, maxHandshakesInFlight, maxInboundConnections, adminBind,
+                keyExchangeGroups);
     }
 
     /** @throws ConfigException naming the key (under the map's own path) of the first bad value */
@@ -113,7 +118,20 @@ public record ProxyTuning(int localConnectTimeoutMs, int handshakeTimeoutMs, lon
                         "no bound"),
                 bounded(opaque, MAX_INBOUND_CONNECTIONS, DEFAULT_MAX_INBOUND_CONNECTIONS, MAX_CONNECTIONS_BOUND,
                         "no bound"),
-                adminBind);
+                adminBind,
+                keyExchangeGroups(opaque));
+    }
+
+    private static KeyExchangeGroups keyExchangeGroups(JsonFields opaque) {
+        Object value = opaque.json().getValue(KeyExchangeGroups.KEY);
+        if (value == null) {
+            return KeyExchangeGroups.DEFAULT;
+        }
+        try {
+            return KeyExchangeGroups.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(opaque.path(KeyExchangeGroups.KEY), e.getMessage());
+        }
     }
 
     private static int bounded(JsonFields opaque, String key, int fallback, int max, String zeroMeans) {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import io.connectproxy.config.KeyExchangeGroups;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.ClientSSLOptions;
@@ -103,7 +104,12 @@ public final class MeshTlsOptions {
 
     /** Client options with the engine; pass {@link #client} per dial with {@code ConnectOptions.setSslOptions}. */
     public static NetClientOptions clientOptions(NetClientOptions base, TlsEngine engine) {
-        return new NetClientOptions(base).setSslEngineOptions(engine.options());
+        return clientOptions(base, engine, KeyExchangeGroups.DEFAULT);
+    }
+
+    /** Client options with the engine and the key exchange groups the dials offer. */
+    public static NetClientOptions clientOptions(NetClientOptions base, TlsEngine engine, KeyExchangeGroups groups) {
+        return new NetClientOptions(base).setSslEngineOptions(engine.options(groups, null));
     }
 
     private static void apply(SSLOptions options, TlsIdentity identity, Duration handshakeTimeout) {

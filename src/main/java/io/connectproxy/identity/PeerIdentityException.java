@@ -17,7 +17,12 @@ public final class PeerIdentityException extends Exception {
         /** The URI SAN is not {@code spiffe://<td>/ns/<ns>/dc/<dc>/svc/<svc>}. */
         NOT_A_SERVICE_ID,
         /** A valid service id, but not the one this connection was meant to reach (client side). */
-        IDENTITY_MISMATCH
+        IDENTITY_MISMATCH,
+        /**
+         * The peer's leaf is outside its validity period. The TLS engine checks dates only on a full handshake; a
+         * resumed session carries the chain as it was verified then, so this check runs on every connection.
+         */
+        EXPIRED
     }
 
     private final Reason reason;

@@ -1,6 +1,8 @@
 package io.connectproxy.identity;
 
 import java.security.cert.Certificate;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.util.List;
 
@@ -47,6 +49,13 @@ public final class PeerIdentityVerifier {
             throws PeerIdentityException {
         if (chain == null || chain.isEmpty() || !(chain.get(0) instanceof X509Certificate leaf)) {
             throw new PeerIdentityException(missing, "peer presented no X.509 certificate");
+        }
+        try {
+            leaf.checkValidity();
+        } catch (CertificateExpiredException | CertificateNotYetValidException e) {
+            throw new PeerIdentityException(PeerIdentityException.Reason.EXPIRED, "peer certificate "
+                    + CertificateIds.subject(leaf) + " is valid from " + leaf.getNotBefore().toInstant() + " to "
+                    + leaf.getNotAfter().toInstant());
         }
         String uri = CertificateIds.firstUriSan(leaf).orElseThrow(() -> new PeerIdentityException(
                 PeerIdentityException.Reason.NO_URI_SAN,

@@ -2,7 +2,7 @@ package io.connectproxy.identity;
 
 import java.util.logging.Logger;
 
-import io.vertx.core.net.JdkSSLEngineOptions;
+import io.connectproxy.config.KeyExchangeGroups;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.SSLEngineOptions;
 
@@ -77,12 +77,20 @@ public enum TlsEngine {
         return this == JDK || OpenSSLEngineOptions.isAvailable();
     }
 
-    /** A fresh options object (Vert.x options are mutable, so none is shared). */
+    /** A fresh options object with the default key exchange groups and no resumption count (tests). */
     public SSLEngineOptions options() {
+        return options(KeyExchangeGroups.DEFAULT, null);
+    }
+
+    /**
+     * A fresh options object (Vert.x options are mutable, so none is shared) whose TLS contexts offer {@code groups}
+     * and, on a server, issue session tickets whose resumptions {@code resumed} counts (null: not counted).
+     */
+    public SSLEngineOptions options(KeyExchangeGroups groups, ResumedHandshakes resumed) {
         if (!isAvailable()) {
             throw new IllegalStateException("TLS engine " + this + " is not available here");
         }
-        return this == OPENSSL ? new OpenSSLEngineOptions() : new JdkSSLEngineOptions();
+        return MeshEngineOptions.of(this, groups, resumed);
     }
 
     /** For the startup log line. */

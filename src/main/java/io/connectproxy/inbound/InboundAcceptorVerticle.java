@@ -8,6 +8,7 @@ import io.connectproxy.consul.AgentClient;
 import io.connectproxy.identity.MeshTlsOptions;
 import io.connectproxy.identity.PeerIdentityException;
 import io.connectproxy.identity.PeerIdentityVerifier;
+import io.connectproxy.identity.ResumedHandshakes;
 import io.connectproxy.identity.SpiffeId;
 import io.connectproxy.identity.TlsEngine;
 import io.connectproxy.identity.TlsIdentity;
@@ -103,6 +104,7 @@ public final class InboundAcceptorVerticle extends VerticleBase {
         authorizer = newAuthorizer(config.serviceName());
         handshakes = new AdmissionGate(vertx, true, config.maxHandshakesInFlight(), config.handshakeTimeoutMs() / 2);
         connections = ConnectionLimit.shared(vertx, LISTENER);
+        metrics.countResumedHandshakes(LISTENER, ResumedHandshakes.shared(vertx)::count);
         appClient = createAppClient(config);
         vertx.eventBus().<ProxyConfig>localConsumer(Addresses.CONFIG, m -> onConfig(m.body()));
         vertx.eventBus().<TlsIdentity>localConsumer(Addresses.IDENTITY, m -> onIdentity(m.body()));
@@ -147,7 +149,8 @@ public final class InboundAcceptorVerticle extends VerticleBase {
                 // 0: the system's somaxconn (Netty's default); connections beyond it wait in SYN retries
                 .setAcceptBacklog(config.acceptBacklog() > 0 ? config.acceptBacklog()
                         : NetServerOptions.DEFAULT_ACCEPT_BACKLOG)
-                .setSslEngineOptions(engine.options());
+                .setSslEngineOptions(engine.options(config.tuning().keyExchangeGroups(),
+                        ResumedHandshakes.shared(vertx)));
         NetServer s = vertx.createNetServer(options).connectHandler(this::handshake);
         return s.listen().onSuccess(bound -> {
             server = bound;

@@ -4,6 +4,7 @@ import io.connectproxy.identity.PeerIdentityException;
 import io.connectproxy.logging.AccessLog;
 import io.connectproxy.runtime.BuildInfo;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Every meter the proxy keeps, in one place, so names, labels and help texts stay consistent and the admin
@@ -61,6 +63,7 @@ public final class ProxyMetrics {
     /** Per listener and destination, looked up once per connection without building tags. */
     private final Map<String, ListenerMeters> byListener = new ConcurrentHashMap<>();
     private final Map<String, Timer> dialTimers = new ConcurrentHashMap<>();
+    private final Map<String, LongSupplier> resumedSources = new ConcurrentHashMap<>();
     private final AccessLog accessLog = new AccessLog();
     private final Timer handshakeTimer;
 
@@ -244,6 +247,22 @@ public final class ProxyMetrics {
                 .description("Upstream mesh dials that resumed a TLS session").register(registry).increment();
     }
 
+    /**
+     * Counts the TLS handshakes of {@code listener} that resumed a session, read from {@code total} (the TLS
+     * stack's own count) at each scrape. The first registration per listener wins; later ones are the same count.
+     */
+    public void countResumedHandshakes(String listener, LongSupplier total) {
+        // Micrometer holds the counted object weakly: this map keeps it
+        resumedSources.computeIfAbsent(listener, l -> {
+            FunctionCounter.builder(PREFIX + "tls_resumed_total", total, t -> (double) t.getAsLong())
+                    .tags("listener", l)
+                    .description("TLS handshakes of a listener that resumed a session from a ticket instead of a"
+                            + " full handshake")
+                    .register(registry);
+            return total;
+        });
+    }
+
     public void healthyEndpoints(String destination, int count) {
         gauge("upstream_healthy_endpoints", "Healthy instances known for an upstream destination",
                 Tags.of("destination", destination)).set(count);
@@ -282,7 +301,9 @@ public final class ProxyMetrics {
 
     /** Sum of the counters named {@code name} whose labels include {@code tags}; 0 when none (tests, diagnostics). */
     public double count(String name, String... tags) {
-        return registry.find(PREFIX + name).tags(tags).counters().stream().mapToDouble(Counter::count).sum();
+        var search = registry.find(PREFIX + name).tags(tags);
+        return search.counters().stream().mapToDouble(Counter::count).sum()
+                + search.functionCounters().stream().mapToDouble(FunctionCounter::count).sum();
     }
 
     /** Sum of the gauges named {@code name} whose labels include {@code tags} (tests). */

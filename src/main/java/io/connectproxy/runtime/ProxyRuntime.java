@@ -8,6 +8,7 @@ import io.connectproxy.bus.Addresses;
 import io.connectproxy.bus.Codecs;
 import io.connectproxy.config.ConfigWatcherVerticle;
 import io.connectproxy.config.HostPort;
+import io.connectproxy.config.KeyExchangeGroups;
 import io.connectproxy.config.LaunchConfig;
 import io.connectproxy.config.ProxyConfig;
 import io.connectproxy.config.ShutdownTiming;
@@ -61,6 +62,8 @@ public final class ProxyRuntime {
     private volatile AdminVerticle metricsListener;
     private volatile TlsEngine upstreamEngine;
     private volatile TlsEngine publicEngine;
+    /** The key exchange groups the listeners were created with (they are part of their TLS contexts). */
+    private volatile KeyExchangeGroups runningGroups;
 
     public ProxyRuntime() {
         this(ConfigWatcherVerticle.Timing.DEFAULT);
@@ -356,6 +359,13 @@ public final class ProxyRuntime {
                     + "\" on the public listener, which keeps " + running.description()
                     + " until the proxy restarts; the rest of the config is applied");
         }
+        KeyExchangeGroups groups = runningGroups;
+        KeyExchangeGroups asked = next.tuning().keyExchangeGroups();
+        if (groups != null && !groups.equals(asked)) {
+            LOG.warning(() -> KeyExchangeGroups.KEY + ": the new config asks for \"" + asked
+                    + "\"; the listeners and dials keep \"" + groups
+                    + "\" until the proxy restarts; the rest of the config is applied");
+        }
     }
 
     /** The public listener's bound port, or -1 when there is none. */
@@ -382,6 +392,7 @@ public final class ProxyRuntime {
         TlsEngine inboundEngine = TlsEngine.forPublicListener(config.tuning().tlsEngine());
         upstreamEngine = engine;
         publicEngine = config.hasPublicListener() ? inboundEngine : null;
+        runningGroups = config.tuning().keyExchangeGroups();
         Duration wait = timing.blockingWait();
         CertRotationVerticle rotation = new CertRotationVerticle(agent, config.serviceName(), wait, timing.backoff(),
                 metrics);

@@ -127,7 +127,7 @@ public final class UpstreamListenerVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         meshClient = vertx.createNetClient(MeshTlsOptions.clientOptions(new NetClientOptions()
-                .setTcpNoDelay(true), engine));
+                .setTcpNoDelay(true), engine, config.tuning().keyExchangeGroups()));
         vertx.eventBus().<EndpointSet>localConsumer(Addresses.ENDPOINTS, m -> {
             if (config.upstreams().stream().anyMatch(u -> u.destinationKey().equals(m.body().destinationKey()))) {
                 endpoints.put(m.body().destinationKey(), m.body());

@@ -129,6 +129,43 @@ class AgentRegistrationMapperTest {
     }
 
     @Test
+    void keyExchangeGroupsAreAListOrACommaStringOfKnownNames() {
+        assertEquals(KeyExchangeGroups.DEFAULT, map(sidecarJson()).tuning().keyExchangeGroups(),
+                "default: X25519 first, P-256, the ML-KEM hybrid last");
+        assertEquals(List.of("x25519", "secp256r1", "X25519MLKEM768"), KeyExchangeGroups.DEFAULT.names());
+
+        JsonObject text = sidecarJson();
+        text.getJsonObject("Proxy").put("Config", new JsonObject().put("tls_key_exchange_groups", "P-256, X25519"));
+        assertEquals(List.of("secp256r1", "x25519"), map(text).tuning().keyExchangeGroups().names(),
+                "OpenSSL/Go spellings, in the order given");
+        JsonObject list = sidecarJson();
+        list.getJsonObject("Proxy").put("Config", new JsonObject()
+                .put("tls_key_exchange_groups", new JsonArray().add("X25519MLKEM768").add("x25519")));
+        assertEquals(List.of("X25519MLKEM768", "x25519"), map(list).tuning().keyExchangeGroups().names());
+
+        JsonObject unknown = sidecarJson();
+        unknown.getJsonObject("Proxy").put("Config", new JsonObject().put("tls_key_exchange_groups", "x25519,ffdhe2048"));
+        assertEquals("Proxy.Config.tls_key_exchange_groups: unknown key exchange group \"ffdhe2048\" in"
+                        + " \"x25519,ffdhe2048\" (known: x25519, secp256r1, secp384r1, X25519MLKEM768)",
+                assertThrows(ConfigException.class, () -> map(unknown)).getMessage());
+        JsonObject twice = sidecarJson();
+        twice.getJsonObject("Proxy").put("Config", new JsonObject().put("tls_key_exchange_groups", "P-256,secp256r1"));
+        assertEquals("Proxy.Config.tls_key_exchange_groups: group \"secp256r1\" is listed twice in"
+                        + " \"P-256,secp256r1\"",
+                assertThrows(ConfigException.class, () -> map(twice)).getMessage());
+        JsonObject empty = sidecarJson();
+        empty.getJsonObject("Proxy").put("Config", new JsonObject().put("tls_key_exchange_groups", ""));
+        assertEquals("Proxy.Config.tls_key_exchange_groups: unknown key exchange group \"\" in \"\""
+                        + " (known: x25519, secp256r1, secp384r1, X25519MLKEM768)",
+                assertThrows(ConfigException.class, () -> map(empty)).getMessage());
+        JsonObject number = sidecarJson();
+        number.getJsonObject("Proxy").put("Config", new JsonObject().put("tls_key_exchange_groups", 29));
+        assertEquals("Proxy.Config.tls_key_exchange_groups: must be a comma-separated string or a list of group"
+                        + " names, got 29",
+                assertThrows(ConfigException.class, () -> map(number)).getMessage());
+    }
+
+    @Test
     void connectionLimitsOfThePublicListenerAndOfEachUpstream() {
         ProxyConfig defaults = map(sidecarJson());
         assertEquals(4096, defaults.maxInboundConnections(), "default bound of the public listener");
