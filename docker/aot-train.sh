@@ -15,7 +15,8 @@
 # with -XX:AOTCacheOutput=OUTPUT that proxies exchanges to echo over mTLS and answers its admin endpoints, then
 # SIGTERM: the sidecar drains and exits, and the JVM writes the cache; OUTPUT.jar-stamp records the jar's size and
 # modification time, which docker/entrypoint.sh checks before using the cache. Loopback only, on ports free when the
-# run starts (the conf's ports are replaced, so two builds on one machine do not collide), and every wait is bounded. Exit 0 with OUTPUT written, else non-zero with the logs on stderr.
+# run starts (the conf's ports are replaced, so two builds on one machine do not collide), and every wait is
+# bounded. Exit 0 with OUTPUT written, else non-zero with the logs on stderr.
 set -euo pipefail
 
 if [ "$#" -ne 1 ] || [ -z "$1" ]; then
