@@ -31,7 +31,7 @@ COPY conf/jvm.options /opt/connect-proxy/conf/jvm.options
 RUN chmod 0755 /opt/connect-proxy/entrypoint.sh /opt/connect-proxy/healthcheck.sh /opt/connect-proxy/aot-train.sh \
         /opt/connect-proxy/bin/connect-proxy \
     && ln -s /opt/connect-proxy/bin/connect-proxy /usr/local/bin/connect-proxy
-# The AOT cache: one training run of a real sidecar against the embedded dev agent (loopback, fixed ports, ~20 s),
+# The AOT cache: one training run of a real sidecar against the embedded dev agent (loopback, on free ports, ~20 s),
 # with the entrypoint's JVM flags, on this image's JVM and jar, the only ones it is valid for. The entrypoint
 # uses it while the jar's size and time match the stamp written beside it.
 RUN /opt/connect-proxy/entrypoint.sh aot-train /opt/connect-proxy/proxy.aot \

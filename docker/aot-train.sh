@@ -14,8 +14,9 @@
 # The run: `dev -conf aot-training.json` (agent, echo app and echo's sidecar in one process), then a web sidecar
 # with -XX:AOTCacheOutput=OUTPUT that proxies exchanges to echo over mTLS and answers its admin endpoints, then
 # SIGTERM: the sidecar drains and exits, and the JVM writes the cache; OUTPUT.jar-stamp records the jar's size and
-# modification time, which docker/entrypoint.sh checks before using the cache. Loopback only, fixed ports (the conf), and
-# every wait is bounded. Exit 0 with OUTPUT written, else non-zero with the logs on stderr.
+# modification time, which docker/entrypoint.sh checks before using the cache. Loopback only, on ports free when the
+# run starts (the conf's ports are replaced, so two builds on one machine do not collide), and every wait is
+# bounded. Exit 0 with OUTPUT written, else non-zero with the logs on stderr.
 set -euo pipefail
 
 if [ "$#" -ne 1 ] || [ -z "$1" ]; then
@@ -36,14 +37,39 @@ if [ -z "$CONF" ]; then
     else CONF="$HERE/../conf/aot-training.json"; fi
 fi
 JVM_FLAGS="${JVM_FLAGS:-}"
-# the ports of aot-training.json
-AGENT=127.0.0.1:18500
-UPSTREAM_PORT=11234
-ADMIN_PORT=19102
 
 for f in "$JAR" "$CONF"; do
     [ -f "$f" ] || { echo "aot-train.sh: $f not found" >&2; exit 2; }
 done
+
+# Every port of the conf is replaced by one nothing on this machine uses right now: two image or benchmark builds
+# training at once must not take each other's ports. Bash cannot bind a socket to let the kernel choose, so a port
+# is drawn at random below the kernel's ephemeral range (which outgoing connections use) and kept when no socket
+# in /proc/net/tcp{,6}, in any state, has it as its local port. The await below still names a port taken between
+# this check and the bind.
+EPHEMERAL_LOW="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+[ "${EPHEMERAL_LOW:-0}" -gt 12000 ] 2>/dev/null || EPHEMERAL_LOW=32768
+USED=" "
+for table in /proc/net/tcp /proc/net/tcp6; do
+    [ -r "$table" ] || continue
+    # "  0: 0100007F:4A38 00000000:0000 0A ...": the local port is the hex after the first colon of field 2
+    while read -r _ local _; do
+        case "$local" in *:*) USED="$USED$((16#${local##*:})) " ;; esac
+    done < "$table"
+done
+# sets PORT (not echoed: a $(...) subshell would lose what USED remembers, and two picks could be the same)
+free_port() {
+    while :; do
+        PORT=$(( 10000 + (RANDOM * 32768 + RANDOM) % (EPHEMERAL_LOW - 10000) ))
+        case "$USED" in
+            *" $PORT "*) ;;
+            *) USED="$USED$PORT "; return ;;
+        esac
+    done
+}
+free_port; AGENT="127.0.0.1:$PORT"
+free_port; UPSTREAM_PORT="$PORT"
+free_port; ADMIN_PORT="$PORT"
 if ! "$JAVA" -XX:+PrintFlagsFinal -version 2>/dev/null | grep -q ' AOTCacheOutput '; then
     echo "aot-train.sh: $JAVA has no -XX:AOTCacheOutput (needs JDK 25 or later): $("$JAVA" -version 2>&1 | head -1)" >&2
     exit 2
@@ -104,7 +130,20 @@ await() {  # seconds, what, pid that must stay alive, command...
     kill -0 "$pid" 2>/dev/null || fail "exited while waiting for $what (is another process on its ports?)"
 }
 
-"$JAVA" -jar "$JAR" dev -conf "$CONF" > "$WORK/dev.log" 2>&1 &
+# the conf with its ports replaced: the agent's, the upstream's (both known to this script) and every other port
+# number in it (the apps' and the sidecars' public listeners, which only the agent and the sidecars need to know)
+TRAINING_CONF="$WORK/aot-training.json"
+sed -e "s/\"http_addr\": *\"[^\"]*\"/\"http_addr\": \"$AGENT\"/" \
+    -e "s/\"local_bind_port\": *[0-9]*/\"local_bind_port\": $UPSTREAM_PORT/" "$CONF" > "$TRAINING_CONF.tmp"
+# (the replacements are marked "port": -N first, so a port drawn never matches the pattern again)
+while grep -q '"port": *[1-9][0-9]*' "$TRAINING_CONF.tmp"; do
+    free_port
+    sed -i -e "0,/\"port\": *[1-9][0-9]*/s//\"port\": -$PORT/" "$TRAINING_CONF.tmp"
+done
+sed -i -e 's/"port": -/"port": /' "$TRAINING_CONF.tmp"
+mv "$TRAINING_CONF.tmp" "$TRAINING_CONF"
+
+"$JAVA" -jar "$JAR" dev -conf "$TRAINING_CONF" > "$WORK/dev.log" 2>&1 &
 DEV_PID=$!
 await 60 "the dev agent at $AGENT" "$DEV_PID" http_get "${AGENT##*:}" /v1/agent/self
 

@@ -1,5 +1,6 @@
 package io.connectproxy.cli;
 
+import io.connectproxy.runtime.HeapReturn;
 import io.connectproxy.runtime.NativeFallbacks;
 
 import io.connectproxy.runtime.ProxyRuntime;
@@ -174,6 +175,7 @@ public final class ProxyMode implements Mode {
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Vertx vertx = createVertx(registry);
+        HeapReturn.watch(vertx);
         NativeFallbacks fallbacks = NativeFallbacks.probe(vertx.isNativeTransportEnabled(),
                 OpenSSLEngineOptions::isAvailable);
         fallbacks.lines().forEach(LOG::warning);

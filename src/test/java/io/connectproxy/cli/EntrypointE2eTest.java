@@ -166,18 +166,45 @@ class EntrypointE2eTest extends MeshTestBase {
     /**
      * The Dockerfile's build step, for real: {@code entrypoint.sh aot-train} runs docker/aot-train.sh (a dev agent,
      * echo's sidecar, and a web sidecar proxying exchanges with -XX:AOTCacheOutput), and the cache it writes is
-     * one the JVM accepts: with -XX:AOTMode=on a JVM that cannot use the cache refuses to start.
+     * one the JVM accepts: with -XX:AOTMode=on a JVM that cannot use the cache refuses to start. The training conf
+     * names ports this test holds (as another build training at the same time would): the script must train on
+     * others, not fail on a taken port.
      */
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void aotTrainingWritesACacheTheEntrypointStartsWith() throws Exception {
         Path jdk25 = Jdk25.java();
         Path cache = dir.resolve("proxy.aot");
+        List<java.net.ServerSocket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) {
+                held.add(new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress()));
+            }
+            String conf = Files.readString(Path.of("conf", "aot-training.json"))
+                    .replace("127.0.0.1:18500", "127.0.0.1:" + held.get(0).getLocalPort())
+                    .replace("11234", Integer.toString(held.get(1).getLocalPort()))
+                    .replace("19191", Integer.toString(held.get(2).getLocalPort()))
+                    .replace("21101", Integer.toString(held.get(3).getLocalPort()))
+                    .replace("18080", Integer.toString(held.get(4).getLocalPort()))
+                    .replace("21100", Integer.toString(held.get(5).getLocalPort()));
+            for (java.net.ServerSocket s : held) {
+                assertTrue(conf.contains(Integer.toString(s.getLocalPort())),
+                        "the training conf names the held port " + s.getLocalPort() + ": " + conf);
+            }
+            Path takenConf = Files.writeString(dir.resolve("aot-training.json"), conf);
+            Map<String, String> env = Map.of("JAVA", jdk25.toString(),
+                    "CONNECT_PROXY_JAR", FatJarProcess.jar().toAbsolutePath().toString(),
+                    "AOT_TRAINING_CONF", takenConf.toString());
+            Run trained = run(List.of("sh", script("entrypoint.sh").toString(), "aot-train", cache.toString()), env,
+                    120);
+            assertEquals(0, trained.exit(), trained.out() + trained.err());
+        } finally {
+            for (java.net.ServerSocket s : held) {
+                s.close();
+            }
+        }
         Map<String, String> env = Map.of("JAVA", jdk25.toString(),
                 "CONNECT_PROXY_JAR", FatJarProcess.jar().toAbsolutePath().toString());
-        Run trained = run(List.of("sh", script("entrypoint.sh").toString(), "aot-train", cache.toString()), env,
-                120);
-        assertEquals(0, trained.exit(), trained.out() + trained.err());
         assertTrue(Files.size(cache) > 1_000_000, "cache size " + Files.size(cache));
         assertTrue(Files.isRegularFile(dir.resolve("proxy.aot.jar-stamp")),
                 "expected true: Files.isRegularFile(dir.resolve(\"proxy.aot.jar-stamp\"))");
