@@ -206,6 +206,13 @@ public final class AgentClient {
      */
     private Future<AgentResponse<Buffer>> send(HttpMethod method, String path, Map<String, String> params,
                                                QueryOptions query, Buffer body, Duration timeout) {
+        if (Vertx.currentContext() == null) {
+            // Vert.x gives a response's body only to a handler set before its bytes are read: continuations attached
+            // from a foreign thread (a CLI's main thread) can come after the answer was read and see 0 bytes
+            Promise<AgentResponse<Buffer>> onContext = Promise.promise();
+            vertx.runOnContext(v -> send(method, path, params, query, body, timeout).onComplete(onContext));
+            return onContext.future();
+        }
         StringBuilder uri = new StringBuilder(path);
         Map<String, String> all = new LinkedHashMap<>(params);
         long deadlineMs = timeout.toMillis();
