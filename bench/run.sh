@@ -11,10 +11,10 @@
 # upstream listener), rr64, rr4k (request/response), conn (new connections/s, 4 clients, warm sidecars),
 # conns1000 (RSS with 1,000 open connections), conncold (fresh sidecars restarted, new connections/s for the first
 # 10 s after both are ready, against the steady direct rate), floor (the same clients through stand-ins for the
-# sidecars: two socat TCP relays, two socat mTLS relays with the dev agent's leaf certificates, and an idle JVM's
-# RSS), burst (last: fresh sidecars, a 3,000-connection cold burst with probes, then RSS each second for 60 s after
+# sidecars: pairs of HAProxy relays, plain TCP and mTLS with the dev agent's leaf certificates, with and without TLS
+# resumption, the cold burst through the mTLS pairs, and an idle JVM's RSS), burst (last: fresh sidecars, a 3,000-connection cold burst with probes, then RSS each second for 60 s after
 # its connections closed, reported against the idle RSS before it). Default: all of them; ~6 minutes on 2 cores.
-# Rows whose tool (iperf3, socat, jq) is missing are skipped with a message. bench/services.json gives each sidecar
+# Rows whose tool (iperf3, haproxy, jq) is missing are skipped with a message. bench/services.json gives each sidecar
 # the "Connect Sidecar Listening" TCP check every 1 s instead of Consul's default 10 s, so that a restarted sidecar is
 # routable as soon as it listens and no row measures the agent's check interval.
 #
@@ -44,7 +44,7 @@
 # Environment: PROXY_JAR (the sidecars' jar instead of target/proxy-fat.jar), READY_REGEX (the sidecar's readiness
 # log line, default below), SIDECAR_ARGS (extra proxy flags), SIDECAR_TUNING (extra keys for the sidecars' proxy
 # config maps, e.g. '"max_handshakes_in_flight": 0').
-# Tools: curl and a JDK 17+ always; iperf3 (iperf rows), socat (floor relays), jq (iperf rows, mTLS floor).
+# Tools: curl and a JDK 17+ always; iperf3 (iperf rows), haproxy (floor relays), jq (iperf rows, mTLS floor).
 set -euo pipefail
 
 ORIG_CMD="bench/run.sh"
@@ -204,8 +204,8 @@ probe_connect() { ( exec 3<>"/dev/tcp/127.0.0.1/$1" ) 2>/dev/null; }
 
 # ---------------------------------------------------------------- ports, echo app, dev agent
 read -r AGENT_PORT WEB_PORT WEB_SC_PORT ECHO_SC_PORT UPSTREAM_PORT WEB_ADMIN_PORT ECHO_ADMIN_PORT \
-    IPERF_PORT IPERF_SC_PORT IPERF_UPSTREAM_PORT IPERF_ADMIN_PORT FLOOR_A FLOOR_B FLOOR_TLS_A FLOOR_TLS_B \
-    < <("${LG[@]}" free-ports --count 15)
+    IPERF_PORT IPERF_SC_PORT IPERF_UPSTREAM_PORT IPERF_ADMIN_PORT FLOOR_A FLOOR_B FLOOR_STATS \
+    < <("${LG[@]}" free-ports --count 14)
 
 # Which optional rows can run here: each needs a Debian tool this script does not install.
 IPERF=0
@@ -559,7 +559,12 @@ if [ "$DIRECT_ONLY" = 0 ] && wanted conncold; then
 fi
 
 # ---------------------------------------------------------------- floors: the same clients, the proxy's work removed
+# The stand-in for the two sidecars is a pair of HAProxy processes (Debian's 2.6: a mature event-driven C proxy that
+# keeps its TLS contexts and sessions across connections) chained exactly like the sidecars: client -> A -> B -> echo
+# app, each one process. What such a pair reaches on this machine is what two relays can reach here without the JVM,
+# the intention check and the SPIFFE match: a target the pair misses is beyond this machine, not only beyond us.
 FLOOR_NOTES=()
+FLOOR_VARIANTS=()  # "side<TAB>label" per relay pair measured: reported through LoadGen's floor rows (floor_rows)
 stop_floor_relays() {
     local pid
     for pid in "${FLOOR_PIDS[@]}"; do stop_pid "$pid" 2; done
@@ -581,11 +586,78 @@ floor_clients() {  # where, port, then the rows: tput1 tput8 rr64 conn
         esac
     done
 }
+haproxy_config() {  # listen port, bind options, next port, server options, threads, listen-section options, stats port
+    cat <<EOF
+global
+    nbthread $5
+    maxconn 4096
+    ssl-default-bind-options ssl-min-ver TLSv1.3
+    ssl-default-server-options ssl-min-ver TLSv1.3
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+listen relay
+    bind 127.0.0.1:$1 $2
+    server next 127.0.0.1:$3 $4
+    $6
+EOF
+    [ -z "$7" ] || printf 'frontend stats\n    mode http\n    bind 127.0.0.1:%s\n    http-request use-service prometheus-exporter\n' "$7"
+}
+# Starts A (FLOOR_A, plain, dials B) and B (FLOOR_B, dials the echo app); mode tcp: plain with splicing allowed
+# (option splice-auto: HAProxy's own heuristic, off by default); tls: mTLS between A and B with HAProxy's default
+# resumption (a session cache per server on A, tickets on B); tls-full: resumption off, a full handshake each time.
+start_relay_pair() {  # threads, mode
+    local threads="$1" mode="$2" c="$FLOOR_CERTS" bind_b="" srv_a="" opts="" stats="" hop
+    case "$mode" in
+        tcp) opts="option splice-auto" ;;
+        tls|tls-full)
+            # a SPIFFE leaf names its service in a URI SAN, not a host name: A checks B's chain to the CA roots as a
+            # sidecar does (no host name check: there is no SNI), B requires A's certificate and checks its chain
+            bind_b="ssl crt $c/echo.pem ca-file $c/roots.pem verify required"
+            srv_a="ssl crt $c/web.pem ca-file $c/roots.pem verify required"
+            [ "$mode" = tls ] || { bind_b="$bind_b no-tls-tickets"; srv_a="$srv_a no-ssl-reuse"; }
+            stats="$FLOOR_STATS" ;;
+    esac
+    haproxy_config "$FLOOR_B" "$bind_b" "$ECHO_PORT" "" "$threads" "$opts" "$stats" > "$WORK/haproxy-b.cfg"
+    haproxy_config "$FLOOR_A" "" "$FLOOR_B" "$srv_a" "$threads" "$opts" "" > "$WORK/haproxy-a.cfg"
+    for hop in b a; do
+        haproxy -db -f "$WORK/haproxy-$hop.cfg" >> "$WORK/haproxy.err" 2>&1 &
+        FLOOR_PIDS+=($!)
+    done
+    await_relay "$FLOOR_A" || { tail -5 "$WORK/haproxy.err" >&2; return 1; }
+}
+# B's share of TLS sessions resumed, from its Prometheus exporter (says whether resumption was really on or off)
+tls_reuse_pct() {
+    curl -sf "http://127.0.0.1:$FLOOR_STATS/metrics" | awk '/^haproxy_process_frontend_ssl_reuse / { print $2 }'
+}
+floor_pair() {  # threads, mode, side, label, then the rows
+    local threads="$1" mode="$2" side="$3" label="$4" reuse; shift 4
+    if start_relay_pair "$threads" "$mode"; then
+        floor_clients "$side" "$FLOOR_A" "$@"
+        FLOOR_VARIANTS+=("$side"$'\t'"$label")
+        if [ "$mode" != tcp ]; then
+            reuse="$(tls_reuse_pct)"
+            FLOOR_NOTES+=("$label: B resumed ${reuse:-?} % of its TLS sessions")
+        fi
+    fi
+    stop_floor_relays
+}
+floor_burst() {  # threads, mode, label
+    local out
+    start_relay_pair "$1" "$2" || { stop_floor_relays; return 0; }
+    out="$("${LG[@]}" burst --target "127.0.0.1:$FLOOR_A" --count "$BURST" --seconds "$BURST_SECONDS" \
+        --probes 5 --timeout 30 --max-probe-ms 1000 2>>"$WORK/loadgen.err" | grep '^RESULT' || true)"
+    echo "  floor burst ($3): ${out#RESULT }" >&2
+    FLOOR_NOTES+=("cold burst through the HAProxy $3: \`${out#RESULT }\`")
+    stop_floor_relays
+}
 floors() {
     local t0=$SECONDS row pid
     rep=1
 
-    # (c) the JVM's own floor: an idle JVM with the heap settings the sidecar ships, running a trivial class
+    # the JVM's own floor: an idle JVM with the heap settings the sidecar ships, running a trivial class
     mkdir -p "$WORK/idle"
     printf '%s\n' 'public class IdleJvm { public static void main(String[] a) throws Exception { Thread.sleep(30_000); } }' \
         > "$WORK/idle/IdleJvm.java"
@@ -598,66 +670,71 @@ floors() {
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
 
-    if ! command -v socat > /dev/null; then
-        log "skipping the relay floors: socat is not installed (apt-get install -y socat)"
+    if ! command -v haproxy > /dev/null; then
+        log "skipping the relay floors: haproxy is not installed (apt-get install -y haproxy)"
         return 0
     fi
     # the direct figures the relays are compared with, when the run did not measure them already
     for row in tput1 tput8 rr64 conn; do wanted "$row" || floor_clients direct "$ECHO_PORT" "$row"; done
-    FLOOR_NOTES+=("$(socat -V 2>/dev/null | sed -n 's/^socat version \([^ ]*\).*/socat \1/p') forks a process per connection")
-    # (a) two plain TCP relays in a chain, as the sidecars are (same buffer size as a sidecar's reads)
-    socat -b 65536 -t 2 "TCP-LISTEN:$FLOOR_B,bind=127.0.0.1,reuseaddr,fork,backlog=4096,nodelay" \
-        "TCP:127.0.0.1:$ECHO_PORT,nodelay" 2>>"$WORK/socat.err" &
-    FLOOR_PIDS+=($!)
-    socat -b 65536 -t 2 "TCP-LISTEN:$FLOOR_A,bind=127.0.0.1,reuseaddr,fork,backlog=4096,nodelay" \
-        "TCP:127.0.0.1:$FLOOR_B,nodelay" 2>>"$WORK/socat.err" &
-    FLOOR_PIDS+=($!)
-    if await_relay "$FLOOR_A"; then floor_clients floor-tcp "$FLOOR_A" tput1 tput8 rr64 conn; fi
-    stop_floor_relays
+    FLOOR_NOTES+=("HAProxy $(haproxy -v | sed -n '1s/^HAProxy version \([^ ]*\).*/\1/p') on $(haproxy -vv \
+        | sed -n 's/^Running on OpenSSL version : \(OpenSSL [^ ]*\).*/\1/p'), each relay one process")
 
-    # (b) two mTLS relays with the leaf certificates the sidecars of web and echo get, checked against the CA roots
+    # (a) two plain TCP relays: the floor of "two relays, no TLS"
+    floor_pair 1 tcp floor-ha-tcp1 "two plain TCP relays (HAProxy, nbthread 1, splice-auto)" tput1 tput8 rr64 conn
+    floor_pair 2 tcp floor-ha-tcp2 "two plain TCP relays (HAProxy, nbthread 2, splice-auto)" tput8 conn
+
+    # (b) mTLS between A and B with the leaf certificates the sidecars of web and echo get, checked against the roots
     if ! command -v jq > /dev/null; then
-        log "skipping the mTLS floor: jq (to read the agent's certificates) is not installed (apt-get install -y jq)"
+        log "skipping the mTLS floors: jq (to read the agent's certificates) is not installed (apt-get install -y jq)"
     else
         FLOOR_CERTS="$(mktemp -d /tmp/connect-proxy-bench-tls.XXXXXX)"
         chmod 700 "$FLOOR_CERTS"
         (
             umask 077
             for svc in web echo; do
-                curl -sf "http://127.0.0.1:$AGENT_PORT/v1/agent/connect/ca/leaf/$svc" > "$FLOOR_CERTS/$svc.json"
-                jq -r .CertPEM < "$FLOOR_CERTS/$svc.json" > "$FLOOR_CERTS/$svc.crt"
-                jq -r .PrivateKeyPEM < "$FLOOR_CERTS/$svc.json" > "$FLOOR_CERTS/$svc.key"
-                rm -f "$FLOOR_CERTS/$svc.json"
+                # HAProxy reads the certificate and its key from one file
+                curl -sf "http://127.0.0.1:$AGENT_PORT/v1/agent/connect/ca/leaf/$svc" \
+                    | jq -r '.CertPEM, .PrivateKeyPEM' > "$FLOOR_CERTS/$svc.pem"
             done
             curl -sf "http://127.0.0.1:$AGENT_PORT/v1/agent/connect/ca/roots" | jq -r '.Roots[].RootCert' \
-                > "$FLOOR_CERTS/ca.crt"
+                > "$FLOOR_CERTS/roots.pem"
         )
-        local c="$FLOOR_CERTS"
-        socat -b 65536 -t 2 "OPENSSL-LISTEN:$FLOOR_TLS_B,bind=127.0.0.1,reuseaddr,fork,backlog=4096,nodelay,cert=$c/echo.crt,key=$c/echo.key,cafile=$c/ca.crt,verify=1" \
-            "TCP:127.0.0.1:$ECHO_PORT,nodelay" 2>>"$WORK/socat.err" &
-        FLOOR_PIDS+=($!)
-        # a SPIFFE leaf names its service in a URI SAN, not a host name: the chain to the CA is what is checked,
-        # as a sidecar checks it (the sidecar also matches the SPIFFE ID, which socat cannot)
-        socat -b 65536 -t 2 "TCP-LISTEN:$FLOOR_TLS_A,bind=127.0.0.1,reuseaddr,fork,backlog=4096,nodelay" \
-            "OPENSSL:127.0.0.1:$FLOOR_TLS_B,nodelay,cert=$c/web.crt,key=$c/web.key,cafile=$c/ca.crt,verify=1,commonname=,no-sni=1" \
-            2>>"$WORK/socat.err" &
-        FLOOR_PIDS+=($!)
-        if await_relay "$FLOOR_TLS_A"; then
+        local tls="two mTLS relays (HAProxy, TLS 1.3, the dev agent's leaf certificates"
+        floor_pair 1 tls floor-ha-tls "$tls, resumption on, nbthread 1)" conn rr64 tput1
+        # what B negotiates with a client offering OpenSSL 3.0's default groups, as A does (HAProxy 2.6 sets no groups
+        # on a server line)
+        if start_relay_pair 1 tls-full; then
             local hello
-            hello="$(echo | openssl s_client -connect "127.0.0.1:$FLOOR_TLS_B" -cert "$c/web.crt" -key "$c/web.key" \
-                -CAfile "$c/ca.crt" 2>/dev/null || true)"
-            FLOOR_NOTES+=("mTLS relays: $(openssl version | cut -d' ' -f1-2), $(echo "$hello" \
+            hello="$(echo | openssl s_client -connect "127.0.0.1:$FLOOR_B" -cert "$FLOOR_CERTS/web.pem" \
+                -CAfile "$FLOOR_CERTS/roots.pem" 2>/dev/null || true)"
+            FLOOR_NOTES+=("mTLS pairs: $(echo "$hello" \
                 | sed -n 's/^\(New, \)\{0,1\}\(TLSv[0-9.]*\), Cipher is \(.*\)/\2 \3/p' | head -1), key exchange $(echo "$hello" \
-                | sed -n 's/^Server Temp Key: //p' | head -1), a full handshake and a fresh SSL context per connection (socat keeps nothing across its forks)")
-            floor_clients floor-tls "$FLOOR_TLS_A" conn rr64
-        else
-            tail -5 "$WORK/socat.err" >&2
+                | sed -n 's/^Server Temp Key: //p' | head -1) (openssl s_client with OpenSSL's default groups against B)")
         fi
         stop_floor_relays
+        floor_pair 1 tls-full floor-ha-tls-full "$tls, resumption off, nbthread 1)" conn rr64 tput1
+        floor_pair 2 tls-full floor-ha-tls-full2 "$tls, resumption off, nbthread 2)" conn
+        # the cold burst the sidecars face (same LoadGen command, probes and pass rule) through the HAProxy pair:
+        # whether this machine can answer every probe within 1 s with C relays doing the same mTLS handshakes
+        floor_burst 2 tls "mTLS pair, resumption on, nbthread 2"
+        floor_burst 2 tls-full "mTLS pair, resumption off, nbthread 2"
         rm -rf "$FLOOR_CERTS"
         FLOOR_CERTS=""
     fi
     log "floors took $(( SECONDS - t0 )) s"
+}
+# LoadGen's report knows the rows of one plain relay pair (side floor-tcp, labelled for the socat pair this section
+# used before): each pair measured here is reported through them in turn, relabelled with what the pair was.
+floor_rows() {
+    local v side label rows known="two plain TCP relays (socat)"
+    for v in "${FLOOR_VARIANTS[@]}"; do
+        side="${v%%$'\t'*}"; label="${v#*$'\t'}"
+        awk -F'\t' -v OFS='\t' -v s="$side" '$2 == "direct" { print; next } $2 == s { $2 = "floor-tcp"; print }' \
+            "$RAW" > "$WORK/raw-$side.tsv"
+        rows="$("${LG[@]}" report --raw "$WORK/raw-$side.tsv" | grep -F "| floor: $known, " || true)"
+        if [ -z "$rows" ]; then log "no floor rows for $label (LoadGen's floor label is no longer '$known'?)"; continue; fi
+        printf '%s\n' "${rows//"$known"/"$label"}"
+    done
 }
 if [ "$DIRECT_ONLY" = 0 ] && wanted floor; then floors; fi
 
@@ -670,6 +747,8 @@ DIRTY="$(git -C "$ROOT" status --porcelain -- src pom.xml 2>/dev/null | head -1)
 [ -n "$DIRTY" ] && COMMIT="$COMMIT+uncommitted"
 AOT_RUN=false; [ "$AOT" = 1 ] && AOT_RUN=true
 TABLE="$("${LG[@]}" report --raw "$RAW" --aot "$AOT_RUN" --after-burst "$AFTER_BURST_S")"
+FLOOR_TABLE="$(floor_rows)"
+[ -z "$FLOOR_TABLE" ] || TABLE="$TABLE"$'\n'"$FLOOR_TABLE"
 ELAPSED=$(( SECONDS - RUN_START ))
 {
     echo
