@@ -1,5 +1,6 @@
 package io.connectproxy.config;
 
+import io.connectproxy.logging.LogFields;
 import io.connectproxy.bus.Addresses;
 import io.connectproxy.bus.Codecs;
 import io.connectproxy.consul.AgentClient;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -199,8 +201,8 @@ public final class ConfigWatcherVerticle extends VerticleBase {
         }
         boolean isFirst = current == null;
         current = config;
-        if (LOG.isLoggable(java.util.logging.Level.INFO)) {
-            io.connectproxy.logging.LogFields.log(LOG, java.util.logging.Level.INFO, (isFirst ? "config loaded"
+        if (LOG.isLoggable(Level.INFO)) {
+            LogFields.log(LOG, Level.INFO, (isFirst ? "config loaded"
                     : "config changed") + " from " + config.source() + ": service " + config.serviceName()
                     + ", public listener " + config.publicListenerKey() + " -> " + config.localServiceKey() + ", "
                     + config.upstreams().size() + " upstream(s)", "source", config.source(),

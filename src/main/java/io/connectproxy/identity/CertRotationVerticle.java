@@ -1,5 +1,6 @@
 package io.connectproxy.identity;
 
+import io.connectproxy.logging.LogFields;
 import io.connectproxy.metrics.ProxyMetrics;
 import io.connectproxy.bus.Addresses;
 import io.connectproxy.bus.Codecs;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -204,12 +206,12 @@ public final class CertRotationVerticle extends VerticleBase {
         expired = false;
         metrics.leafExpiresAt(next.notAfter().getEpochSecond());
         if (previous == null) {
-            io.connectproxy.logging.LogFields.log(LOG, java.util.logging.Level.INFO, "identity loaded: "
+            LogFields.log(LOG, Level.INFO, "identity loaded: "
                     + next.spiffeId().uri() + " serial " + next.serial() + ", valid until " + next.notAfter()
                     + ", trusting roots " + next.rootSubjects(), "spiffe_id", next.spiffeId().uri(),
                     "serial", next.serial(), "not_after", String.valueOf(next.notAfter()));
         } else {
-            io.connectproxy.logging.LogFields.log(LOG, java.util.logging.Level.INFO, "identity rotated: serial "
+            LogFields.log(LOG, Level.INFO, "identity rotated: serial "
                     + previous.serial() + " -> " + next.serial() + (previous.rootIds().equals(next.rootIds()) ? ""
                     : ", roots now " + next.rootSubjects()), "spiffe_id", next.spiffeId().uri(),
                     "serial", next.serial(), "previous_serial", previous.serial(),
