@@ -651,7 +651,10 @@ final class Report {
             Row.floor(TLS + ", 64 B req/resp p99 (µs)", "floor-tls", "rr64.p99_us", Kind.ADDED, 150,
                     "added ≤ 150 µs"),
             Row.floor("RSS of an idle `java -XX:+UseSerialGC -Xmx64m` running a trivial class (MB)", "floor-jvm",
-                    "rss_floor", Kind.EACH, 64, "≤ 64 MB"));
+                    "rss_floor", Kind.EACH, 64, "≤ 64 MB"),
+            Row.floor("RSS of the stack alone, idle after one mTLS exchange: Vert.x 5, Netty epoll, BoringSSL, the "
+                    + "sidecar's JVM flags (bench/StackFloor.java) (MB)", "floor-stack", "rss_floor_stack", Kind.EACH,
+                    64, "≤ 64 MB"));
 
     static void print(LoadGen.Args a) throws IOException {
         boolean aot = Boolean.parseBoolean(a.str("aot", "false"));

@@ -12,7 +12,7 @@
 # conns1000 (RSS with 1,000 open connections), conncold (fresh sidecars restarted, new connections/s for the first
 # 10 s after both are ready, against the steady direct rate), floor (the same clients through stand-ins for the
 # sidecars: pairs of HAProxy relays, plain TCP and mTLS with the dev agent's leaf certificates, with and without TLS
-# resumption, the cold burst through the mTLS pairs, and an idle JVM's RSS), burst (last: fresh sidecars, a 3,000-connection cold burst with probes, then RSS each second for 60 s after
+# resumption, the cold burst through the mTLS pairs, an idle JVM's RSS and the stack's: bench/StackFloor.java), burst (last: fresh sidecars, a 3,000-connection cold burst with probes, then RSS each second for 60 s after
 # its connections closed, reported against the idle RSS before it). Default: all of them; ~6 minutes on 2 cores.
 # Rows whose tool (iperf3, haproxy, jq) is missing are skipped with a message. bench/services.json gives each sidecar
 # the "Connect Sidecar Listening" TCP check every 1 s instead of Consul's default 10 s, so that a restarted sidecar is
@@ -653,6 +653,41 @@ floor_burst() {  # threads, mode, label
     FLOOR_NOTES+=("cold burst through the HAProxy $3: \`${out#RESULT }\`")
     stop_floor_relays
 }
+# The stack's floor: Vert.x, Netty's epoll transport and BoringSSL doing one mTLS exchange with the web sidecar's
+# leaf (bench/StackFloor.java) in a JVM with the sidecars' flags, idle, its RSS read as an idle sidecar's is (1 s
+# after ready): what a sidecar costs with all of the proxy's own work removed.
+stack_floor() {
+    local dir pid flags
+    command -v jq > /dev/null || { log "skipping the stack floor: jq is not installed (apt-get install -y jq)"; return 0; }
+    dir="$(mktemp -d /tmp/connect-proxy-bench-tls.XXXXXX)"
+    chmod 700 "$dir"
+    (
+        umask 077
+        curl -sf "http://127.0.0.1:$AGENT_PORT/v1/agent/connect/ca/leaf/web" > "$dir/leaf.json"
+        jq -r .CertPEM "$dir/leaf.json" > "$dir/cert.pem"
+        jq -r .PrivateKeyPEM "$dir/leaf.json" > "$dir/key.pem"
+        rm -f "$dir/leaf.json"
+        curl -sf "http://127.0.0.1:$AGENT_PORT/v1/agent/connect/ca/roots" | jq -r '.Roots[].RootCert' > "$dir/roots.pem"
+    )
+    javac -nowarn -cp "$JAR" -d "$dir" "$HERE/StackFloor.java"
+    # the sidecars' flags without a class-data archive or AOT cache trained on the sidecar's class path
+    flags="$(echo " $JVM_FLAGS " | sed -E 's/ -XX:(AOTCache|SharedArchiveFile)=[^ ]*//g')"
+    # shellcheck disable=SC2086 # a word list
+    "$SIDECAR_JAVA" $flags -cp "$JAR:$dir" StackFloor "$dir/cert.pem" "$dir/key.pem" "$dir/roots.pem" 30 \
+        > "$WORK/stack-floor.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 300); do grep -q '^ready' "$WORK/stack-floor.log" && break; sleep 0.1; done
+    rm -rf "$dir"  # a private key: not left on disk longer than the program needs to read it
+    if grep -q '^ready' "$WORK/stack-floor.log"; then
+        sleep 1
+        record rss_floor_stack floor-stack "$(rss_of "$pid")"
+        echo "  floor stack (Vert.x + Netty epoll + BoringSSL, one mTLS exchange): RSS $(rss_of "$pid") MB" >&2
+    else
+        log "stack floor did not start"; tail -5 "$WORK/stack-floor.log" >&2
+    fi
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
 floors() {
     local t0=$SECONDS row pid
     rep=1
@@ -669,6 +704,7 @@ floors() {
     echo "  floor jvm: RSS $(rss_of "$pid") MB" >&2
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
+    stack_floor
 
     if ! command -v haproxy > /dev/null; then
         log "skipping the relay floors: haproxy is not installed (apt-get install -y haproxy)"
