@@ -654,7 +654,10 @@ final class Report {
                     "rss_floor", Kind.EACH, 64, "≤ 64 MB"),
             Row.floor("RSS of the stack alone, idle after one mTLS exchange: Vert.x 5, Netty epoll, BoringSSL, the "
                     + "sidecar's JVM flags (bench/StackFloor.java) (MB)", "floor-stack", "rss_floor_stack", Kind.EACH,
-                    64, "≤ 64 MB"));
+                    64, "≤ 64 MB"),
+            new Row("floor: start to ready of the stack alone, one mTLS exchange (bench/StackFloor.java) (ms)",
+                    "ready_floor_stack", Kind.EACH, 500, "≤ 500 ms on the image's JDK (--aot runs)", "floor-stack",
+                    "ready_floor_stack", true));
 
     static void print(LoadGen.Args a) throws IOException {
         boolean aot = Boolean.parseBoolean(a.str("aot", "false"));
