@@ -18,6 +18,7 @@ import io.connectproxy.config.LaunchConfigResolver;
 import io.connectproxy.config.LogLevel;
 import io.connectproxy.config.ProxyConfig;
 import io.connectproxy.config.ShutdownTiming;
+import io.connectproxy.identity.EcWarmup;
 import io.connectproxy.identity.TlsEngine;
 import io.connectproxy.consul.AgentAddress;
 import io.connectproxy.consul.AgentSettings;
@@ -172,6 +173,7 @@ public final class ProxyMode implements Mode {
         Logging.configure(launch.logLevel(), launch.logJson());
         LOG.info(() -> "starting connect-proxy: " + describe(launch));
         TlsEngine.probeInBackground();
+        EcWarmup.startInBackground();
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Vertx vertx = createVertx(registry);

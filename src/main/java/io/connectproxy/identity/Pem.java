@@ -2,7 +2,9 @@ package io.connectproxy.identity;
 
 import java.io.IOException;
 import java.io.StringReader;
+import java.security.KeyPair;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -10,7 +12,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
+import org.bouncycastle.asn1.ASN1BitString;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
@@ -62,6 +67,26 @@ public final class Pem {
 
     /** The single private key in {@code pem}. Encrypted keys are refused: the agent never sends them. */
     public static PrivateKey privateKey(String pem) throws IdentityException {
+        return privateKeyAndStoredPublicKey(pem).privateKey();
+    }
+
+    /**
+     * A private key and the public key its PEM carries beside it, if any.
+     *
+     * @param privateKey      the key
+     * @param storedPublicKey the public key written into the same PEM (SEC1 {@code EC PRIVATE KEY} and PKCS#1
+     *                        {@code RSA PRIVATE KEY} as Consul and Go write them, an EC key inside PKCS#8, or a
+     *                        PKCS#8 v2 {@code publicKey} field), or null when there is none or it cannot be read.
+     *                        It is what the PEM says, not derived from the private key.
+     */
+    public record KeyWithPublic(PrivateKey privateKey, PublicKey storedPublicKey) {
+    }
+
+    /**
+     * The single private key in {@code pem}, with the public key stored beside it when the PEM has one (see
+     * {@link KeyWithPublic}). Encrypted keys are refused: the agent never sends them.
+     */
+    public static KeyWithPublic privateKeyAndStoredPublicKey(String pem) throws IdentityException {
         if (pem == null || pem.isBlank()) {
             throw new IdentityException(IdentityException.Reason.BAD_PRIVATE_KEY_PEM, "no private key PEM given");
         }
@@ -76,10 +101,14 @@ public final class Pem {
         JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
         try {
             if (block instanceof PEMKeyPair pair) {          // EC PRIVATE KEY, RSA PRIVATE KEY
-                return converter.getKeyPair(pair).getPrivate();
+                if (pair.getPublicKeyInfo() == null) {       // SEC1 may leave out the optional public key
+                    return new KeyWithPublic(converter.getPrivateKey(pair.getPrivateKeyInfo()), null);
+                }
+                KeyPair keys = converter.getKeyPair(pair);
+                return new KeyWithPublic(keys.getPrivate(), keys.getPublic());
             }
             if (block instanceof PrivateKeyInfo info) {      // PRIVATE KEY (PKCS#8)
-                return converter.getPrivateKey(info);
+                return new KeyWithPublic(converter.getPrivateKey(info), storedPublicKey(info, converter));
             }
         } catch (PEMException | RuntimeException e) {
             throw new IdentityException(IdentityException.Reason.BAD_PRIVATE_KEY_PEM,
@@ -92,6 +121,26 @@ public final class Pem {
         throw new IdentityException(IdentityException.Reason.BAD_PRIVATE_KEY_PEM, block == null
                 ? "no BEGIN ... PRIVATE KEY block found"
                 : "PEM block is not a private key but a " + block.getClass().getSimpleName());
+    }
+
+    /**
+     * The public key inside a PKCS#8 key, or null: the optional field of PKCS#8 v2 (RFC 5958), else for EC the
+     * optional public key of the SEC1 structure inside (OpenSSL and Go write it; the JDK does not). Optional
+     * data: when it cannot be read the caller checks the key another way, so this never fails the key.
+     */
+    private static PublicKey storedPublicKey(PrivateKeyInfo info, JcaPEMKeyConverter converter) {
+        try {
+            ASN1BitString bits = null;
+            if (info.hasPublicKey()) {
+                bits = info.getPublicKeyData();
+            } else if (X9ObjectIdentifiers.id_ecPublicKey.equals(info.getPrivateKeyAlgorithm().getAlgorithm())) {
+                bits = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey()).getPublicKey();
+            }
+            return bits == null ? null
+                    : converter.getPublicKey(new SubjectPublicKeyInfo(info.getPrivateKeyAlgorithm(), bits.getBytes()));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** One {@code CERTIFICATE} block. */

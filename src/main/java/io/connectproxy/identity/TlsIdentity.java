@@ -13,6 +13,8 @@ import java.security.cert.PKIXBuilderParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509CertSelector;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.interfaces.RSAPublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
@@ -95,7 +97,8 @@ public record TlsIdentity(
         }
         List<X509Certificate> chain = Pem.certificates(leafCertPem, "leaf certificate");
         X509Certificate leaf = chain.get(0);
-        PrivateKey key = Pem.privateKey(privateKeyPem);
+        Pem.KeyWithPublic parsedKey = Pem.privateKeyAndStoredPublicKey(privateKeyPem);
+        PrivateKey key = parsedKey.privateKey();
         List<X509Certificate> roots = new ArrayList<>();
         for (int i = 0; i < rootCertPems.size(); i++) {
             roots.addAll(Pem.certificates(rootCertPems.get(i), "root " + i));
@@ -109,7 +112,7 @@ public record TlsIdentity(
             }
         }
 
-        requireKeyMatches(key, leaf.getPublicKey());
+        requireKeyMatches(key, parsedKey.storedPublicKey(), leaf.getPublicKey());
         requireChainsToRoots(leaf, intermediates, roots, validationTime);
         chain = presentedChain(leaf, intermediates);
         SpiffeId id = serviceId(leaf);
@@ -174,12 +177,40 @@ public record TlsIdentity(
         }
     }
 
-    private static void requireKeyMatches(PrivateKey key, PublicKey leafKey) throws IdentityException {
+    /**
+     * Fails unless {@code key} is the private half of the leaf's public key, by comparing public keys as Go's
+     * {@code tls.X509KeyPair} does: the public key the agent writes into its SEC1 key PEM (or, for an RSA key
+     * without one, the key's modulus and public exponent) must equal the leaf's. Signing and verifying a probe
+     * instead adds an ECDSA sign and verify to every build, on the start-up chain of a cold sidecar where
+     * elliptic-curve code still runs interpreted or freshly compiled (bench/JVM.md, 2026-12-01 05:40); the
+     * comparison costs nothing.
+     * Go derives the public key from the private one; this trusts the PEM's copy, as the agent wrote both from one
+     * key. A PEM whose copy lied would pass here and fail every handshake (peers check our signature), no worse.
+     * The probe is still the check when the PEM carries no public key (the JDK's PKCS#8, Ed25519), and the judge
+     * when the stored key differs from the leaf's, so that an encoding difference alone cannot reject a good key.
+     */
+    private static void requireKeyMatches(PrivateKey key, PublicKey storedPublicKey, PublicKey leafKey)
+            throws IdentityException {
         if (!key.getAlgorithm().equals(leafKey.getAlgorithm())) {
             throw new IdentityException(IdentityException.Reason.KEY_MISMATCH, "private key is "
                     + key.getAlgorithm() + " but the leaf's public key is " + leafKey.getAlgorithm());
         }
-        // Proving possession by signing is algorithm-independent and cheap next to a rotation's network round trip.
+        if (storedPublicKey != null && storedPublicKey.equals(leafKey)) {
+            return;
+        }
+        if (storedPublicKey == null && key instanceof RSAPrivateCrtKey rsa && leafKey instanceof RSAPublicKey pub) {
+            if (rsa.getModulus().equals(pub.getModulus()) && rsa.getPublicExponent().equals(pub.getPublicExponent())) {
+                return;
+            }
+            throw new IdentityException(IdentityException.Reason.KEY_MISMATCH,
+                    "private key does not belong to the leaf certificate (RSA modulus or public exponent differs)");
+        }
+        requireSignatureVerifies(key, leafKey, storedPublicKey != null);
+    }
+
+    /** Proof of possession: a probe signed with {@code key} must verify with the leaf's public key. */
+    private static void requireSignatureVerifies(PrivateKey key, PublicKey leafKey, boolean storedKeyDiffers)
+            throws IdentityException {
         String algorithm = switch (key.getAlgorithm()) {
             case "EC" -> "SHA256withECDSA";
             case "RSA" -> "SHA256withRSA";
@@ -190,6 +221,8 @@ public record TlsIdentity(
             throw new IdentityException(IdentityException.Reason.BAD_PRIVATE_KEY_PEM,
                     "unsupported key algorithm " + key.getAlgorithm());
         }
+        String mismatch = "private key does not belong to the leaf certificate ("
+                + (storedKeyDiffers ? "the public key stored with it differs from the leaf's, and " : "");
         try {
             byte[] probe = "connect-proxy key check".getBytes(StandardCharsets.US_ASCII);
             Signature signer = Signature.getInstance(algorithm);
@@ -201,11 +234,12 @@ public record TlsIdentity(
             verifier.update(probe);
             if (!verifier.verify(signature)) {
                 throw new IdentityException(IdentityException.Reason.KEY_MISMATCH,
-                        "private key does not belong to the leaf certificate");
+                        mismatch + "a signature made with it does not verify with the leaf's public key)");
             }
         } catch (GeneralSecurityException e) {
             throw new IdentityException(IdentityException.Reason.KEY_MISMATCH,
-                    "private key does not belong to the leaf certificate (" + e.getClass().getSimpleName() + ")");
+                    mismatch + "signing with it and verifying with the leaf's public key failed: "
+                            + e.getClass().getSimpleName() + ")");
         }
     }
 

@@ -104,6 +104,61 @@ class TlsIdentityTest {
                 () -> TlsIdentity.build(a.certPem(), rsa.keyPem(), List.of(ca.rootPem()), ca.trustDomain()));
     }
 
+    /**
+     * The key check compares public keys when the key's PEM carries one (Consul's SEC1, PKCS#1, an EC PKCS#8 as
+     * OpenSSL and Go write it) and signs a probe when it does not: every form must still refuse another leaf's key.
+     */
+    @Test
+    void rejectsMismatchedKeyInEveryForm() throws Exception {
+        TestCa.Leaf a = ca.issue("web");
+        TestCa.Leaf b = ca.issue("web");
+        List<String> roots = List.of(ca.rootPem());
+        IdentityException sec1 = assertThrows(IdentityException.class,
+                () -> TlsIdentity.build(a.certPem(), b.sec1KeyPem(), roots, ca.trustDomain()));
+        assertEquals(IdentityException.Reason.KEY_MISMATCH, sec1.reason(), sec1.getMessage());
+        assertTrue(sec1.getMessage().contains("public key stored with it differs from the leaf's"), sec1.getMessage());
+        assertReason(IdentityException.Reason.KEY_MISMATCH,
+                () -> TlsIdentity.build(a.certPem(), sec1WithoutPublicKey(b), roots, ca.trustDomain()));
+        assertReason(IdentityException.Reason.KEY_MISMATCH,
+                () -> TlsIdentity.build(a.certPem(), pkcs8WithPublicKey(b), roots, ca.trustDomain()));
+
+        TestCa.Leaf rsaA = ca.leaf("db").rsa().issue();
+        TestCa.Leaf rsaB = ca.leaf("db").rsa().issue();
+        assertReason(IdentityException.Reason.KEY_MISMATCH,
+                () -> TlsIdentity.build(rsaA.certPem(), toPkcs1(rsaB), roots, ca.trustDomain()));
+        IdentityException rsaPkcs8 = assertThrows(IdentityException.class,
+                () -> TlsIdentity.build(rsaA.certPem(), rsaB.keyPem(), roots, ca.trustDomain()));
+        assertEquals(IdentityException.Reason.KEY_MISMATCH, rsaPkcs8.reason(), rsaPkcs8.getMessage());
+        assertTrue(rsaPkcs8.getMessage().contains("modulus"), rsaPkcs8.getMessage());
+    }
+
+    @Test
+    void acceptsMatchingKeyWithOrWithoutStoredPublicKey() throws Exception {
+        TestCa.Leaf leaf = ca.issue("web");
+        List<String> roots = List.of(ca.rootPem());
+        for (String keyPem : List.of(leaf.sec1KeyPem(), sec1WithoutPublicKey(leaf), pkcs8WithPublicKey(leaf),
+                leaf.keyPem())) {
+            TlsIdentity id = TlsIdentity.build(leaf.certPem(), keyPem, roots, ca.trustDomain());
+            assertEquals(((ECPrivateKey) leaf.keyPair().getPrivate()).getS(), ((ECPrivateKey) id.privateKey()).getS());
+        }
+        TestCa.Leaf rsa = ca.leaf("db").rsa().issue();
+        assertTrue(TlsIdentity.build(rsa.certPem(), rsa.keyPem(), roots, ca.trustDomain()).privateKey()
+                instanceof RSAPrivateKey);
+    }
+
+    @Test
+    void pemReportsThePublicKeyStoredWithThePrivateKey() throws Exception {
+        TestCa.Leaf leaf = ca.issue("web");
+        assertEquals(leaf.keyPair().getPublic(), Pem.privateKeyAndStoredPublicKey(leaf.sec1KeyPem()).storedPublicKey());
+        assertEquals(leaf.keyPair().getPublic(),
+                Pem.privateKeyAndStoredPublicKey(pkcs8WithPublicKey(leaf)).storedPublicKey());
+        // the JDK's PKCS#8 and a SEC1 key without its optional public key carry none
+        assertEquals(null, Pem.privateKeyAndStoredPublicKey(leaf.keyPem()).storedPublicKey());
+        Pem.KeyWithPublic bare = Pem.privateKeyAndStoredPublicKey(sec1WithoutPublicKey(leaf));
+        assertEquals(null, bare.storedPublicKey());
+        assertEquals(((ECPrivateKey) leaf.keyPair().getPrivate()).getS(), ((ECPrivateKey) bare.privateKey()).getS());
+    }
+
     @Test
     void rejectsGarbage() {
         TestCa.Leaf a = ca.issue("web");
@@ -152,6 +207,34 @@ class TlsIdentityTest {
     private static void assertReason(IdentityException.Reason reason, org.junit.jupiter.api.function.Executable call) {
         IdentityException e = assertThrows(IdentityException.class, call);
         assertEquals(reason, e.reason(), e.getMessage());
+    }
+
+    /** SEC1 {@code EC PRIVATE KEY} with the curve but without the optional public key. */
+    private static String sec1WithoutPublicKey(TestCa.Leaf leaf) throws Exception {
+        org.bouncycastle.asn1.pkcs.PrivateKeyInfo info =
+                org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(leaf.keyPair().getPrivate().getEncoded());
+        byte[] der = new org.bouncycastle.asn1.sec.ECPrivateKey(256,
+                ((ECPrivateKey) leaf.keyPair().getPrivate()).getS(),
+                info.getPrivateKeyAlgorithm().getParameters()).getEncoded();
+        return pem("EC PRIVATE KEY", der);
+    }
+
+    /** PKCS#8 whose inner SEC1 structure carries the public key, as OpenSSL and Go's MarshalPKCS8PrivateKey write it. */
+    private static String pkcs8WithPublicKey(TestCa.Leaf leaf) throws Exception {
+        org.bouncycastle.asn1.pkcs.PrivateKeyInfo info =
+                org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(leaf.keyPair().getPrivate().getEncoded());
+        org.bouncycastle.asn1.x509.SubjectPublicKeyInfo pub =
+                org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(leaf.keyPair().getPublic().getEncoded());
+        org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(256,
+                ((ECPrivateKey) leaf.keyPair().getPrivate()).getS(), pub.getPublicKeyData(), null);
+        byte[] der = new org.bouncycastle.asn1.pkcs.PrivateKeyInfo(info.getPrivateKeyAlgorithm(), sec1).getEncoded();
+        return pem("PRIVATE KEY", der);
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n"
+                + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
     }
 
     private static String toPkcs1(TestCa.Leaf rsa) throws Exception {
