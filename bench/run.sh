@@ -159,6 +159,7 @@ WEB_PID=""
 ECHO_SC_PID=""
 IPERF_SC_PID=""
 FLOOR_CERTS=""
+FLOOR_BACKEND=""  # the port relay B dials (default: the echo app; the iperf3 server for the iperf floor)
 FLOOR_PIDS=()
 LOADED=0  # 1 once the sidecars carried load: the cold rows (conncold, burst) then restart them first
 
@@ -620,7 +621,8 @@ start_relay_pair() {  # threads, mode
             [ "$mode" = tls ] || { bind_b="$bind_b no-tls-tickets"; srv_a="$srv_a no-ssl-reuse"; }
             stats="$FLOOR_STATS" ;;
     esac
-    haproxy_config "$FLOOR_B" "$bind_b" "$ECHO_PORT" "" "$threads" "$opts" "$stats" > "$WORK/haproxy-b.cfg"
+    haproxy_config "$FLOOR_B" "$bind_b" "${FLOOR_BACKEND:-$ECHO_PORT}" "" "$threads" "$opts" "$stats" \
+        > "$WORK/haproxy-b.cfg"
     haproxy_config "$FLOOR_A" "" "$FLOOR_B" "$srv_a" "$threads" "$opts" "" > "$WORK/haproxy-a.cfg"
     for hop in b a; do
         haproxy -db -f "$WORK/haproxy-$hop.cfg" >> "$WORK/haproxy.err" 2>&1 &
@@ -775,6 +777,17 @@ floors() {
         stop_floor_relays
         floor_pair 1 tls-full floor-ha-tls-full "$tls, resumption off, nbthread 1)" conn rr64 tput1
         floor_pair 2 tls-full floor-ha-tls-full2 "$tls, resumption off, nbthread 2)" conn
+        # Debian's iperf3 through the same mTLS pair in front of the iperf3 server (the iperf rows' own clients)
+        if [ "$IPERF" = 1 ]; then
+            FLOOR_BACKEND="$IPERF_PORT"
+            if start_relay_pair 2 tls; then
+                measure_iperf iperf1 1 floor-ha-tls2 "$FLOOR_A"
+                measure_iperf iperf8 8 floor-ha-tls2 "$FLOOR_A"
+                FLOOR_VARIANTS+=("floor-ha-tls2"$'\t'"$tls, resumption on, nbthread 2, in front of the iperf3 server)")
+            fi
+            stop_floor_relays
+            FLOOR_BACKEND=""
+        fi
         # the cold burst the sidecars face (same LoadGen command, probes and pass rule) through the HAProxy pair:
         # whether this machine can answer every probe within 1 s with C relays doing the same mTLS handshakes
         floor_burst 2 tls "mTLS pair, resumption on, nbthread 2"
