@@ -573,6 +573,14 @@ stop_floor_relays() {
 }
 await_relay() {  # port: a proxied echo through the relays within 5 s
     local i
+    if [ -n "$FLOOR_BACKEND" ]; then
+        # not the echo app (the iperf3 server, which takes no stray connections): both relays listening
+        for i in $(seq 1 100); do
+            [ -n "$(ss -Hltn "sport = :$FLOOR_A")" ] && [ -n "$(ss -Hltn "sport = :$FLOOR_B")" ] && return 0
+            sleep 0.05
+        done
+        log "relays on 127.0.0.1:$FLOOR_A and :$FLOOR_B not listening"; return 1
+    fi
     for i in $(seq 1 100); do probe_echo "$1" && return 0; sleep 0.05; done
     log "relay on 127.0.0.1:$1 did not echo"; return 1
 }
