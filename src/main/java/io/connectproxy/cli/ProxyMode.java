@@ -213,7 +213,11 @@ public final class ProxyMode implements Mode {
             }
         });
 
-        runtime.start(vertx, launch).onFailure(e -> {
+        Future<Void> started = runtime.start(vertx, launch);
+        // the JVM's meters only once ready: binding them is ~300 classes and the JVM's management beans, CPU the
+        // start-up chain needs on a small machine (bench/JVM.md, session 5)
+        JvmMeters.bindInBackground(registry, started.toCompletionStage());
+        started.onFailure(e -> {
             if (stopping.get() || exit.isDone()) {
                 return; // shut down while still starting (e.g. waiting for the agent): not a start-up failure
             }
@@ -373,10 +377,8 @@ public final class ProxyMode implements Mode {
                 // directory in java.io.tmpdir at start, and dies with a stack trace on a read-only file system
                 .setFileSystemOptions(new FileSystemOptions().setClassPathResolvingEnabled(false)
                         .setFileCachingEnabled(false));
-        Vertx vertx = HalfCloseSafeTransport.vertxBuilder(options).withMetrics(new MicrometerMetricsFactory(registry))
+        return HalfCloseSafeTransport.vertxBuilder(options).withMetrics(new MicrometerMetricsFactory(registry))
                 .build();
-        JvmMeters.bindInBackground(registry);
-        return vertx;
     }
 
     /** {@code -register} needs a static config with a public listener: {@code -service} and {@code -listen}. */

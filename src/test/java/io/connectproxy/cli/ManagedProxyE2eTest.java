@@ -114,7 +114,13 @@ class ManagedProxyE2eTest extends MeshTestBase {
         assertEquals("127.0.0.1:" + bindPort, json.getJsonObject("proxy").getString("public_listener"));
         assertFalse(config.body().contains(TOKEN), config.body());
 
+        // the JVM's meters are bound on a thread once the proxy is ready (off its start-up chain): within seconds
         String metrics = Http.get(admin, "/metrics").body();
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+             !metrics.contains("jvm_memory_used_bytes{") && System.nanoTime() < deadline; ) {
+            Thread.sleep(100);
+            metrics = Http.get(admin, "/metrics").body();
+        }
         for (String name : List.of("connect_proxy_connections_total", "jvm_memory_used_bytes",
                 "netty_eventexecutor_tasks_pending")) {
             assertTrue(metrics.contains(name + "{"), name + " missing from /metrics");

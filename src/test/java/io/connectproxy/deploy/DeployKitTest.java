@@ -34,6 +34,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -227,7 +228,7 @@ class DeployKitTest {
                     .add(new JsonObject().put("destination_name", "echo").put("local_bind_port", webToEcho)));
             ProxyRuntime echo = mesh.startRuntime(launch("echo", mesh));
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            JvmMeters.bindInBackground(registry).join(20_000);
+            JvmMeters.bindInBackground(registry, CompletableFuture.completedFuture(null)).join(20_000);
             ProxyRuntime web = new ProxyRuntime(TestMesh.TIMING, new ProxyMetrics(registry));
             TestMesh.await(web.start(webVertx, launch("web", mesh)));
             assertEquals("hello", Wire.exchange(webToEcho, "hello", Duration.ofSeconds(10)));
