@@ -42,6 +42,10 @@ class TlsIdentityTest {
         assertTrue(id.isExpired(id.notAfter()), () -> String.valueOf(id));
         assertFalse(id.toString().contains("PRIVATE"), id.toString());
         assertFalse(id.toString().contains(leaf.getString("PrivateKeyPEM").substring(31, 60)));
+        // a real agent's SEC1 key carries its public key, equal to the leaf's: the key check compares them and
+        // needs no signature (the start-up path), rather than falling back to the probe
+        assertEquals(id.leaf().getPublicKey(),
+                Pem.privateKeyAndStoredPublicKey(leaf.getString("PrivateKeyPEM")).storedPublicKey());
     }
 
     @Test
