@@ -47,7 +47,7 @@ public final class JvmMeters {
      * Starts binding every JVM and process meter to the registry on a daemon thread, once {@code ready} completes
      * (either way) or after {@link #BIND_AT_THE_LATEST_MS}; returns that thread. Why wait: the binders load ~300
      * classes and the JVM's management beans; done while the sidecar starts they took CPU from its start-up chain
-     * on a 2-core machine (start to ready ~640 against ~700 ms median with the wait, JDK 25 + AOT cache,
+     * on a 2-core machine (start to ready, JDK 25 + AOT cache, three runs each: 552-662 ms against 640-730 before,
      * bench/JVM.md, session 5).
      */
     public static Thread bindInBackground(MeterRegistry registry, CompletionStage<?> ready) {

@@ -52,6 +52,9 @@ public final class CompactingCollection implements Runnable {
     public void run() {
         String min = null;
         String max = null;
+        if (flags == null) {
+            fallback("no HotSpotDiagnosticMXBean in this JVM");
+        }
         try {
             if (flags != null) {
                 VMOption minOption = flags.getVMOption("MinHeapFreeRatio");
@@ -68,7 +71,7 @@ public final class CompactingCollection implements Runnable {
                 }
             }
         } catch (RuntimeException e) {
-            fallback(e);
+            fallback(e.toString());
         }
         try {
             System.gc();
@@ -92,10 +95,10 @@ public final class CompactingCollection implements Runnable {
         }
     }
 
-    private void fallback(RuntimeException e) {
+    private void fallback(String why) {
         if (!saidFallback) {
             saidFallback = true;
-            LOG.info("heap return: cannot tighten the heap-free ratios for its collection (" + e
+            LOG.info("heap return: cannot tighten the heap-free ratios for its collection (" + why
                     + "); plain full collections give back less after a burst");
         }
     }
