@@ -172,11 +172,14 @@ public final class ProxyMode implements Mode {
         Logging.redact(launch.source().token());
         Logging.configure(launch.logLevel(), launch.logJson());
         LOG.info(() -> "starting connect-proxy: " + describe(launch));
-        TlsEngine.probeInBackground();
-        EcWarmup.startInBackground();
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Vertx vertx = createVertx(registry);
+        // after Vert.x, not before: every later step waits for it, and on two cores the probes' CPU (~300 ms
+        // together) slowed its creation by ~70 ms; they still finish before the identity needs them
+        // (bench/JVM.md, session 6)
+        TlsEngine.probeInBackground();
+        EcWarmup.startInBackground();
         HeapReturn.watch(vertx);
         NativeFallbacks fallbacks = NativeFallbacks.probe(vertx.isNativeTransportEnabled(),
                 OpenSSLEngineOptions::isAvailable);

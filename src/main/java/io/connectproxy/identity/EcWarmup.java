@@ -19,8 +19,8 @@ import java.util.logging.Logger;
  * a static initializer, which no AOT cache keeps). On a cold sidecar that is 150–200 ms of CPU (2 s interpreted),
  * and it fell on the start-up chain: {@link TlsIdentity#build} verifies the leaf's signature, and every TLS
  * handshake checks the peer's chain with the same JDK code. Every sidecar pays it once; here it overlaps with
- * creating Vert.x and the agent's first answers instead of delaying "identity loaded" (bench/JVM.md,
- * 2026-12-01 05:40). Nothing depends on it finishing: a build that comes first simply does the set-up itself.
+ * the admin listener and the agent's first answers instead of delaying "identity loaded" (bench/JVM.md,
+ * 2026-12-01 05:40; started once Vert.x exists since session 6). Nothing depends on it finishing: a build that comes first simply does the set-up itself.
  */
 public final class EcWarmup {
     private static final Logger LOG = Logger.getLogger(EcWarmup.class.getName());

@@ -27,7 +27,7 @@ public enum TlsEngine {
      * Runs the OpenSSL availability check — extracting and linking netty-tcnative's native library and OpenSSL's
      * self-test, 100–200 ms at start — on a daemon thread now, so that the first {@link #preferred()} call, made on
      * an event loop once the identity arrives, finds it done instead of blocking that loop. Start-up is otherwise
-     * one sequential chain; this part overlaps with creating Vert.x and fetching the config from the agent.
+     * one sequential chain; this part overlaps with the admin listener and fetching the config from the agent.
      */
     public static void probeInBackground() {
         Thread t = new Thread(OpenSSLEngineOptions::isAvailable, "connect-proxy-openssl-probe");
