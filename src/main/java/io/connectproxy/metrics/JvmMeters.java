@@ -25,7 +25,8 @@ import java.util.logging.Logger;
 /**
  * The JVM and process meters of {@code /metrics} ({@code jvm_*}, {@code process_*}, {@code system_*}), in base
  * units (bytes, seconds): the binders vertx-micrometer-metrics binds with {@code setJvmMetricsEnabled(true)} plus
- * {@link ProcessMeters} (file descriptors and CPU time under Prometheus' standard names), bound here on a daemon thread
+ * {@link ProcessMeters} (file descriptors and CPU time under Prometheus' standard names) and
+ * {@link ConnectionBufferMeters} (the memory of the connections' buffers), bound here on a daemon thread
  * instead, because binding them (JMX beans, GC notification listeners, ~100 classes) took 30–80 ms of Vert.x's
  * creation, which every later start-up step waits for. They appear in {@code /metrics} a few tens of milliseconds
  * after start, well before the proxy is ready. One set per process (proxy mode), kept until the JVM exits: the GC
@@ -71,7 +72,7 @@ public final class JvmMeters {
         List<MeterBinder> binders = List.of(new ClassLoaderMetrics(), new JvmCompilationMetrics(),
                 new JvmGcMetrics(), new JvmHeapPressureMetrics(), new JvmInfoMetrics(), new JvmMemoryMetrics(),
                 new JvmThreadMetrics(), new ProcessorMetrics(), new UptimeMetrics(),
-                new ProcessMeters());
+                new ProcessMeters(), new ConnectionBufferMeters());
         for (MeterBinder b : binders) {
             try {
                 b.bindTo(registry);

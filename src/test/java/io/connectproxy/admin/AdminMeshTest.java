@@ -1,5 +1,6 @@
 package io.connectproxy.admin;
 
+import io.connectproxy.testsupport.Scrape;
 import io.connectproxy.testsupport.Await;
 import io.connectproxy.testsupport.Http;
 import io.connectproxy.testsupport.MeshTestBase;

@@ -6,6 +6,7 @@ import io.connectproxy.config.LaunchConfigResolver;
 import io.connectproxy.logging.AccessLog;
 import io.connectproxy.logging.LogFields;
 import io.connectproxy.runtime.ProxyRuntime;
+import io.connectproxy.testsupport.Scrape;
 import io.connectproxy.testsupport.Await;
 import io.connectproxy.testsupport.EchoServer;
 import io.connectproxy.testsupport.Http;

@@ -1,5 +1,6 @@
 package io.connectproxy.cli;
 
+import io.connectproxy.testsupport.Scrape;
 import io.connectproxy.testsupport.MeshTestBase;
 import io.connectproxy.testsupport.Wire;
 import io.connectproxy.testsupport.Http;
@@ -114,10 +115,12 @@ class ManagedProxyE2eTest extends MeshTestBase {
         assertEquals("127.0.0.1:" + bindPort, json.getJsonObject("proxy").getString("public_listener"));
         assertFalse(config.body().contains(TOKEN), config.body());
 
-        // the JVM's meters are bound on a thread once the proxy is ready (off its start-up chain): within seconds
+        // the JVM's meters (and the connections' buffer pool) are bound on a thread once the proxy is ready (off its
+        // start-up chain): within seconds
         String metrics = Http.get(admin, "/metrics").body();
         for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-             !metrics.contains("jvm_memory_used_bytes{") && System.nanoTime() < deadline; ) {
+             !(metrics.contains("jvm_memory_used_bytes{") && metrics.contains("allocator_type=\"AdaptiveByteBufAllocator\""))
+                     && System.nanoTime() < deadline; ) {
             Thread.sleep(100);
             metrics = Http.get(admin, "/metrics").body();
         }
@@ -125,6 +128,11 @@ class ManagedProxyE2eTest extends MeshTestBase {
                 "netty_eventexecutor_tasks_pending")) {
             assertTrue(metrics.contains(name + "{"), name + " missing from /metrics");
         }
+        // the buffers of the proxied exchange came from Netty's default (adaptive) allocator: its pool is on
+        // /metrics and holds memory; vertx-micrometer's own netty_allocator_* are of an allocator never used here
+        double connectionBuffers = Scrape.value(metrics, "netty_allocator_memory_used",
+                Map.of("allocator_type", "AdaptiveByteBufAllocator", "memory_type", "direct"));
+        assertTrue(connectionBuffers > 0, "direct memory of the connections' buffer pool: " + connectionBuffers);
 
         DrainE2eTest.sigterm(proxy.process());
         assertEquals(0, proxy.awaitExit(Duration.ofSeconds(20)), proxy.output());

@@ -1,13 +1,13 @@
-package io.connectproxy.admin;
+package io.connectproxy.testsupport;
 
 import java.util.Map;
 
 /** Reads one sample out of Prometheus text: the sum over series of {@code name} whose labels include {@code labels}. */
-final class Scrape {
+public final class Scrape {
     private Scrape() {
     }
 
-    static double value(String text, String name, Map<String, String> labels) {
+    public static double value(String text, String name, Map<String, String> labels) {
         double sum = 0;
         for (String line : text.split("\n")) {
             if (!line.startsWith(name + "{") && !line.startsWith(name + " ")) {
