@@ -20,7 +20,8 @@ import java.util.logging.Logger;
  * and it fell on the start-up chain: {@link TlsIdentity#build} verifies the leaf's signature, and every TLS
  * handshake checks the peer's chain with the same JDK code. Every sidecar pays it once; here it overlaps with
  * the admin listener and the agent's first answers instead of delaying "identity loaded" (bench/JVM.md,
- * 2026-12-01 05:40; started once Vert.x exists since session 6). Nothing depends on it finishing: a build that comes first simply does the set-up itself.
+ * 2026-12-01 05:40; started once Vert.x exists since session 6). Nothing depends on it finishing: a build that
+ * comes first simply does the set-up itself.
  */
 public final class EcWarmup {
     private static final Logger LOG = Logger.getLogger(EcWarmup.class.getName());

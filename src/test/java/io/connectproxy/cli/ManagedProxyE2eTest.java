@@ -118,8 +118,9 @@ class ManagedProxyE2eTest extends MeshTestBase {
         // the JVM's meters (and the connections' buffer pool) are bound on a thread once the proxy is ready (off its
         // start-up chain): within seconds
         String metrics = Http.get(admin, "/metrics").body();
+        String connectionPool = "allocator_type=\"AdaptiveByteBufAllocator\"";
         for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-             !(metrics.contains("jvm_memory_used_bytes{") && metrics.contains("allocator_type=\"AdaptiveByteBufAllocator\""))
+             !(metrics.contains("jvm_memory_used_bytes{") && metrics.contains(connectionPool))
                      && System.nanoTime() < deadline; ) {
             Thread.sleep(100);
             metrics = Http.get(admin, "/metrics").body();
